@@ -1,0 +1,2 @@
+export * from './kv.js';
+export * from './meminfo.js';
