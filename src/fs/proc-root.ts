@@ -186,9 +186,18 @@ export function toProcError(e: unknown, abs: string, pid: number | undefined): P
   if (e instanceof ParseError) return new ProcError('malformed', abs, pid, e);
   const code = (e as NodeJS.ErrnoException)?.code;
   let kind: ProcErrorKind;
-  if (code === 'ENOENT' || code === 'ESRCH') kind = pid !== undefined ? 'vanished' : 'absent';
+  // A file missing under a pid directory that still exists is absent, not vanished: the exe
+  // link of a zombie or a kernel thread, smaps_rollup before 4.14, a file a capture left out.
+  if (code === 'ENOENT' || code === 'ESRCH') kind = pid !== undefined && !pidDirExists(abs, pid) ? 'vanished' : 'absent';
   else if (code === 'EACCES' || code === 'EPERM') kind = 'denied';
   else if (code === 'ENOTDIR' && pid === undefined) kind = 'absent';
   else kind = 'failed';
   return new ProcError(kind, abs, pid, e);
+}
+
+/** Whether /proc/<pid> (the prefix of `abs` up to the pid component) still exists. */
+function pidDirExists(abs: string, pid: number): boolean {
+  const i = abs.lastIndexOf(`/${pid}/`);
+  const dir = i >= 0 ? abs.slice(0, i + 1 + String(pid).length) : abs;
+  return fs.existsSync(dir);
 }

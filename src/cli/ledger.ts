@@ -1,0 +1,143 @@
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { ProcRoot } from '../fs/proc-root.js';
+import { collectSample } from '../collect/collector.js';
+import type { Sample } from '../collect/sample.js';
+import { ledgerReport, type LedgerReport } from '../analyze/report.js';
+import { formatBytes, formatPercent } from '../fields/units.js';
+import { renderTable } from './table.js';
+
+interface LedgerOptions {
+  procRoot?: string;
+  sysRoot?: string;
+  json?: boolean;
+  bytes?: boolean;
+}
+
+export function configure(cmd: Command): void {
+  cmd.option('--bytes', 'exact byte counts instead of human units').action((opts: LedgerOptions) => runLedger(opts));
+}
+
+function runLedger(opts: LedgerOptions): void {
+  const root = ProcRoot.fromOptions(opts);
+  const sample = collectSample(root, { system: ['slabinfo', 'vmallocinfo'] });
+  const fmt = (n: number): string => formatBytes(n, opts.bytes);
+  const report = ledgerReport(sample, fmt);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(ledgerJson(sample, report), null, 1) + '\n');
+    return;
+  }
+  process.stdout.write(renderLedger(sample, report, fmt) + '\n');
+}
+
+const BAR_WIDTH = 24;
+
+function bar(part: number, whole: number): string {
+  const n = Math.max(0, Math.min(BAR_WIDTH, Math.round((part / whole) * BAR_WIDTH)));
+  return '█'.repeat(n) + (part > 0 && n === 0 ? '▏' : '') ;
+}
+
+export function renderLedger(sample: Sample, r: LedgerReport, fmt: (n: number) => string): string {
+  const { ledger, owners } = r;
+  const h = sample.header;
+  const out: string[] = [];
+  out.push(pc.bold(`Memory ledger of ${h.hostname ?? 'this machine'}${h.kernel ? ` (Linux ${h.kernel})` : ''}: ${fmt(ledger.memTotalBytes)} of RAM (MemTotal)`));
+  out.push('');
+  type Row = { label: string; bytes?: number; pct: string; bar: string; source: string };
+  const rows: Row[] = [];
+  for (const l of ledger.lines) {
+    const isUnexplained = l.id === 'unexplained';
+    rows.push({
+      label: isUnexplained ? pc.yellow(l.label) : l.label,
+      bytes: l.bytes,
+      pct: l.bytes === undefined ? '?' : formatPercent(l.bytes, ledger.memTotalBytes),
+      bar: l.bytes === undefined ? '' : bar(l.bytes, ledger.memTotalBytes),
+      source: l.source + (l.note ? ` - ${l.note}` : ''),
+    });
+    for (const d of l.details ?? []) {
+      if (d.bytes === undefined || d.bytes === 0) continue;
+      rows.push({ label: pc.dim(`  of which ${d.label}`), bytes: d.bytes, pct: '', bar: '', source: pc.dim(d.source) });
+    }
+  }
+  out.push(
+    renderTable<Row>(
+      [
+        { title: 'LINE', align: 'left', value: (x) => x.label },
+        { title: 'SIZE', value: (x) => formatBytesCell(x.bytes, fmt) },
+        { title: '%RAM', value: (x) => x.pct },
+        { title: '', align: 'left', value: (x) => x.bar },
+        { title: 'SOURCE (/proc/meminfo unless named)', align: 'left', value: (x) => x.source },
+      ],
+      rows,
+    ),
+  );
+
+  out.push('', pc.bold('By owner (processes, from smaps_rollup)'));
+  if (owners.pssSumBytes === undefined) {
+    out.push(`  ${owners.processCount} processes, summed RSS ${fmt(owners.rssSumBytes)}; PSS unknown (run as root to read other users' smaps_rollup).`);
+  } else {
+    const split = [
+      ['anon', owners.pssAnonSumBytes],
+      ['file', owners.pssFileSumBytes],
+      ['shmem', owners.pssShmemSumBytes],
+    ].filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${fmt(v as number)}`).join(', ');
+    out.push(`  ${owners.processCount} processes (${owners.withPssCount} readable): summed PSS ${fmt(owners.pssSumBytes)}${split ? ` (${split})` : ''}; summed RSS ${fmt(owners.rssSumBytes)}.`);
+    const c = owners.crossCheck;
+    if (c.kernelMappableBytes !== undefined) out.push(`  Cross-check: AnonPages + Mapped + Shmem = ${fmt(c.kernelMappableBytes)} (kernel's count of pages processes can map, each page once).`);
+    if (c.anonNotInPssBytes !== undefined) out.push(`  Anonymous memory not in any readable process's PSS: ${fmt(c.anonNotInPssBytes)} (AnonPages - sum of Pss_Anon).`);
+    if (c.shmemUnmappedBytes !== undefined) out.push(`  Shared memory mapped by no process (tmpfs files, unattached shm, memfd): ${fmt(c.shmemUnmappedBytes)} (Shmem - sum of Pss_Shmem).`);
+    if (c.pageCacheUnmappedBytes !== undefined) out.push(`  Page cache of files no process maps: ${fmt(c.pageCacheUnmappedBytes)} (Cached - Shmem - sum of Pss_File).`);
+    out.push(`  Top programs by PSS: ${owners.topOwners.slice(0, 5).map((o) => `${o.label} ${fmt(o.pssBytes)}${o.processCount > 1 ? ` (${o.processCount})` : ''}`).join(', ')}.`);
+  }
+
+  out.push('', pc.bold('"Used", as each tool counts it'));
+  out.push(
+    renderTable(
+      [
+        { title: '  TOOL', align: 'left', value: (u: (typeof r.used)[number]) => `  ${u.tool}` },
+        { title: 'USED', value: (u) => formatBytesCell(u.bytes, fmt) },
+        { title: 'FORMULA', align: 'left', value: (u) => u.formula },
+      ],
+      r.used,
+    ),
+  );
+  out.push(`  ${r.usedSentence}`);
+
+  out.push('', pc.bold('Findings'));
+  if (r.findings.length === 0) out.push('  None: nothing unusual in how this machine uses its memory.');
+  for (const f of r.findings) {
+    const sev = f.severity === 'warning' || f.severity === 'critical' ? pc.red(f.severity.toUpperCase()) : f.severity === 'notice' ? pc.yellow('NOTICE') : pc.cyan('INFO');
+    out.push(`  ${sev} [${f.id}] ${f.title}`, `    ${f.explanation}`, `    What to do: ${f.action}`);
+  }
+  const notes: string[] = [...h.hints];
+  if (h.vanished) notes.push(`${h.vanished} processes exited during the scan.`);
+  if (!sample.system.vmallocinfo && !h.caps.root) notes.push('Not root: slab caches and vmalloc callers are estimated from meminfo.');
+  if (notes.length) out.push('', ...notes.map((n) => pc.dim(n)));
+  return out.join('\n');
+}
+
+function formatBytesCell(b: number | undefined, fmt: (n: number) => string): string {
+  return b === undefined ? '?' : fmt(b);
+}
+
+function ledgerJson(sample: Sample, r: LedgerReport) {
+  return {
+    schema: 'memledger.ledger/1',
+    takenAtMs: sample.header.takenAtMs,
+    bootId: sample.header.bootId ?? null,
+    kernel: sample.header.kernel ?? null,
+    hostname: sample.header.hostname ?? null,
+    ledger: {
+      memTotalBytes: r.ledger.memTotalBytes,
+      lines: r.ledger.lines.map((l) => ({ id: l.id, label: l.label, bytes: l.bytes ?? null, source: l.source, note: l.note ?? null, details: (l.details ?? []).map((d) => ({ ...d, bytes: d.bytes ?? null })) })),
+      unexplainedBytes: r.ledger.unexplainedBytes,
+      unknownLines: r.ledger.unknownLines,
+    },
+    owners: r.owners,
+    used: r.used.map((u) => ({ ...u, bytes: u.bytes ?? null })),
+    usedSentence: r.usedSentence,
+    findings: r.findings,
+    hints: sample.header.hints,
+    gaps: sample.header.gaps,
+  };
+}

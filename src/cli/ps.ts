@@ -1,0 +1,212 @@
+import type { Command } from 'commander';
+import { ProcRoot } from '../fs/proc-root.js';
+import { collectSample } from '../collect/collector.js';
+import type { ProcSample, Sample } from '../collect/sample.js';
+import { GROUP_BYS, groupProcs, type GroupBy } from '../analyze/groups.js';
+import { rssOverUsed, usedBytes } from '../analyze/totals.js';
+import { PROC_FIELDS, jsonKey, procField, type ProcField } from '../fields/process.js';
+import { formatBytes, formatCount } from '../fields/units.js';
+import { UsageError } from './errors.js';
+import { renderCsv, renderTable, type Column } from './table.js';
+
+interface PsOptions {
+  procRoot?: string;
+  sysRoot?: string;
+  json?: boolean;
+  csv?: boolean;
+  bytes?: boolean;
+  sort: string;
+  pid?: string;
+  user?: string;
+  name?: string;
+  limit?: string;
+  group?: string;
+  kernel?: boolean;
+}
+
+/** A table row: one process, or one group of processes with summed values. */
+export interface PsRow {
+  key: string;
+  label?: string;
+  processCount: number;
+  pids: number[];
+  values: Record<string, number | string | undefined>;
+  /** Fields where some member's value was unknown: the sum is a lower bound. */
+  partial: string[];
+}
+
+export function configure(cmd: Command): void {
+  cmd
+    .option('--sort <field>', `sort by a column: ${PROC_FIELDS.map((f) => f.id).join(', ')}`, 'pss')
+    .option('--pid <pids>', 'only these pids (comma-separated)')
+    .option('--user <user>', 'only processes of this user name or uid')
+    .option('--name <text>', 'only processes whose command or program contains this text')
+    .option('--limit <n>', 'show at most n rows (totals still cover every matching process)')
+    .option('--group <by>', `sum processes by ${GROUP_BYS.join('|')}`)
+    .option('--bytes', 'exact byte counts instead of human units')
+    .option('--csv', 'print CSV (the columns of the JSON rows)')
+    .option('--kernel', 'include kernel threads')
+    .action((opts: PsOptions) => runPs(opts));
+}
+
+function runPs(opts: PsOptions): void {
+  const sortField = procField(opts.sort);
+  if (!sortField) throw new UsageError(`unknown --sort field '${opts.sort}' (one of: ${PROC_FIELDS.map((f) => f.id).join(', ')})`);
+  if (opts.group && !GROUP_BYS.includes(opts.group as GroupBy)) throw new UsageError(`--group takes ${GROUP_BYS.join(', ')}, not '${opts.group}'`);
+  const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit takes a positive whole number, not '${opts.limit}'`);
+  const pidFilter = opts.pid?.split(',').map((s) => {
+    if (!/^\d+$/.test(s.trim())) throw new UsageError(`--pid takes pids separated by commas, not '${opts.pid}'`);
+    return Number(s);
+  });
+
+  const root = ProcRoot.fromOptions(opts);
+  const sample = collectSample(root, { pids: pidFilter });
+  const procs = sample.procs.filter((p) => (opts.kernel || !p.isKernelThread) && matches(p, opts));
+  const ps = sample.header.caps.pageSizeBytes;
+  let rows = opts.group ? groupRows(procs, opts.group as GroupBy, ps) : procs.map((p) => procRow(p, ps));
+  rows = sortRows(rows, sortField);
+  const totals = totalRow(procs, ps);
+  const shown = limit ? rows.slice(0, limit) : rows;
+  const fmt = (n: number): string => formatBytes(n, opts.bytes);
+  const notes: string[] = [];
+  const over = rssOverUsed(sample, (totals.values.rss as number) ?? 0, totals.values.pss as number | undefined, fmt);
+  if (over) notes.push(over.sentence);
+  if (totals.partial.includes('pss')) notes.push(`PSS is unknown for ${countUnknown(procs, 'pss', ps)} processes; the PSS total covers the rest.`);
+
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(psJson(sample, opts.group ?? null, shown, totals, notes), null, 1) + '\n');
+    return;
+  }
+  if (opts.csv) {
+    const fields = PROC_FIELDS;
+    const header = ['key', ...(opts.group ? ['label', 'processCount'] : []), ...fields.map(jsonKey)];
+    process.stdout.write(renderCsv(header, shown.map((r) => [r.key, ...(opts.group ? [r.label, r.processCount] : []), ...fields.map((f) => r.values[f.id])])));
+    return;
+  }
+  process.stdout.write(renderPsTable(shown, totals, opts, sample, notes) + '\n');
+}
+
+function matches(p: ProcSample, o: PsOptions): boolean {
+  if (o.user !== undefined && p.user !== o.user && String(p.uid) !== o.user) return false;
+  if (o.name !== undefined) {
+    const hay = `${p.comm} ${p.exe ?? ''} ${(p.cmdline ?? []).join(' ')}`;
+    if (!hay.includes(o.name)) return false;
+  }
+  return true;
+}
+
+function procRow(p: ProcSample, pageSize: number): PsRow {
+  const values: PsRow['values'] = {};
+  for (const f of PROC_FIELDS) values[f.id] = f.get(p, pageSize);
+  return { key: p.key, processCount: 1, pids: [p.pid], values, partial: [] };
+}
+
+function sumRow(key: string, procs: ProcSample[], pageSize: number, label?: string): PsRow {
+  const values: PsRow['values'] = {};
+  const partial: string[] = [];
+  for (const f of PROC_FIELDS.filter((f) => f.summable)) {
+    let total: number | undefined;
+    let missing = false;
+    for (const p of procs) {
+      const v = f.get(p, pageSize);
+      if (typeof v === 'number') total = (total ?? 0) + v;
+      else missing = true;
+    }
+    values[f.id] = total;
+    if (missing && total !== undefined) partial.push(f.id);
+  }
+  return { key, label, processCount: procs.length, pids: procs.map((p) => p.pid), values, partial };
+}
+
+function groupRows(procs: ProcSample[], by: GroupBy, pageSize: number): PsRow[] {
+  return groupProcs(procs, by).map((g) => {
+    const r = sumRow(g.key, g.procs, pageSize, g.label);
+    r.values.command = g.label;
+    r.values.user = new Set(g.procs.map((p) => p.user ?? p.uid)).size === 1 ? (g.procs[0].user ?? String(g.procs[0].uid ?? '?')) : '*';
+    return r;
+  });
+}
+
+function totalRow(procs: ProcSample[], pageSize: number): PsRow {
+  return sumRow('total', procs, pageSize, 'TOTAL');
+}
+
+function countUnknown(procs: ProcSample[], id: string, pageSize: number): number {
+  const f = procField(id)!;
+  return procs.filter((p) => f.get(p, pageSize) === undefined).length;
+}
+
+/** Sort descending for numbers (unknown last), ascending for text. */
+function sortRows(rows: PsRow[], f: ProcField): PsRow[] {
+  return [...rows].sort((a, b) => {
+    const x = a.values[f.id];
+    const y = b.values[f.id];
+    if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? 1 : -1;
+    if (typeof x === 'number' && typeof y === 'number') return f.id === 'pid' ? x - y : y - x;
+    return String(x).localeCompare(String(y));
+  });
+}
+
+function renderPsTable(rows: PsRow[], totals: PsRow, opts: PsOptions, sample: Sample, notes: string[]): string {
+  const fmtCell = (f: ProcField, r: PsRow): string => {
+    const v = r.values[f.id];
+    if (f.unit === 'text') return v === undefined ? '?' : truncate(String(v), 60);
+    if (f.id === 'pid') return r.processCount > 1 || opts.group ? String(r.processCount) : String(v);
+    const s = typeof v === 'number' ? (f.unit === 'bytes' ? formatBytes(v, opts.bytes) : formatCount(v)) : v === undefined ? '?' : String(v);
+    return r.partial.includes(f.id) ? `≥${s}` : s;
+  };
+  const cols: Column<PsRow>[] = PROC_FIELDS.filter((f) => !(f.id === 'oom' && opts.group)).map((f) => ({
+    title: f.id === 'pid' && opts.group ? 'PROCS' : f.id === 'command' && opts.group ? opts.group.toUpperCase() : f.title,
+    align: f.text ? 'left' : 'right',
+    value: (r: PsRow) => fmtCell(f, r),
+  }));
+  // COMMAND last, as ps and top print it: it is the one column of unbounded width.
+  const cmdIdx = cols.findIndex((c) => c.title === 'COMMAND' || c.title === opts.group?.toUpperCase());
+  cols.push(cols.splice(cmdIdx, 1)[0]);
+  totals.values.command = `TOTAL (${totals.processCount} processes)`;
+  totals.values.user = '';
+  const lines = [renderTable(cols, rows, [totals])];
+  const used = usedBytes(sample.system.meminfo);
+  lines.push(
+    '',
+    `Memory in bytes (${opts.bytes ? 'exact' : 'KiB/MiB/GiB = 1024-based'}); ? = unknown. RSS, VIRT, ANON, FILE, SHMEM from /proc/<pid>/status; ` +
+      `PSS, USS, SWAP from smaps_rollup; faults are counts since each process started. Used memory: ${formatBytes(used, opts.bytes)} (MemTotal - MemAvailable).`,
+  );
+  for (const n of [...notes, ...sample.header.hints]) lines.push(n);
+  if (sample.header.vanished > 0) lines.push(`${sample.header.vanished} processes exited during the scan and are not shown.`);
+  return lines.join('\n');
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+/** The documented JSON of `ps --json` (docs/json.md): unknown values are null. */
+function psJson(sample: Sample, group: string | null, rows: PsRow[], totals: PsRow, notes: string[]) {
+  const obj = (r: PsRow): Record<string, unknown> => {
+    const o: Record<string, unknown> = { key: r.key };
+    if (group) Object.assign(o, { label: r.label, processCount: r.processCount, pids: r.pids });
+    for (const f of PROC_FIELDS) {
+      if (group && (f.id === 'pid' || f.id === 'oom')) continue;
+      o[jsonKey(f)] = r.values[f.id] ?? null;
+    }
+    if (r.partial.length) o.partial = r.partial;
+    return o;
+  };
+  return {
+    schema: 'memledger.ps/1',
+    takenAtMs: sample.header.takenAtMs,
+    bootId: sample.header.bootId ?? null,
+    kernel: sample.header.kernel ?? null,
+    group,
+    usedBytes: usedBytes(sample.system.meminfo) ?? null,
+    rows: rows.map(obj),
+    totals: { processCount: totals.processCount, ...Object.fromEntries(PROC_FIELDS.filter((f) => f.summable).map((f) => [jsonKey(f), totals.values[f.id] ?? null])) },
+    notes,
+    hints: sample.header.hints,
+    vanished: sample.header.vanished,
+    gaps: sample.header.gaps,
+    collectMs: Math.round(sample.header.collectMs),
+  };
+}

@@ -1,0 +1,51 @@
+import type { ProcRoot } from '../fs/proc-root.js';
+import { readMeminfo, type Meminfo } from '../procfs/meminfo.js';
+import { readSlabinfo, type Slabinfo } from '../procfs/slabinfo.js';
+import { readSwaps, type Swaps } from '../procfs/swaps.js';
+import { readVmallocinfo, type Vmallocinfo } from '../procfs/vmallocinfo.js';
+import { readVmstat, type Vmstat } from '../procfs/vmstat.js';
+import { readPressureMemory, type Pressure } from '../procfs/pressure.js';
+import { optional, type GapLog } from './gaps.js';
+
+/** The machine-wide part of a Sample. Every section but meminfo is optional (kernel, config, root). */
+export interface SystemSample {
+  meminfo: Meminfo;
+  vmstat?: Vmstat;
+  pressure?: Pressure;
+  swaps?: Swaps;
+  /** Root only (0400 since 2.6.x). */
+  slabinfo?: Slabinfo;
+  /** Root only. */
+  vmallocinfo?: Vmallocinfo;
+  /** /proc/sys/vm/overcommit_memory: 0 heuristic, 1 always, 2 strict. */
+  overcommitMemory?: number;
+  /** The selected mode of /sys/kernel/mm/transparent_hugepage/enabled. */
+  thpEnabled?: string;
+  /** KSM: pages_sharing x page size is what merging saves. */
+  ksm?: { savedBytes?: number; pagesShared?: number; pagesSharing?: number };
+  /** Memory that no meminfo counter holds: balloon drivers, zram pools, GPU drivers loaded. */
+  hidden?: HiddenHolder[];
+}
+
+export interface HiddenHolder {
+  what: string;
+  bytes?: number;
+  /** The file it was read from. */
+  source: string;
+}
+
+export type SystemSection = 'slabinfo' | 'vmallocinfo';
+
+/**
+ * Read the system files. slabinfo and vmallocinfo are read only when asked for: they are
+ * the two expensive ones (vmallocinfo walks every vmap area under a lock).
+ */
+export function collectSystem(root: ProcRoot, gaps: GapLog, pageSizeBytes: number, extra: SystemSection[] = []): SystemSample {
+  const sys: SystemSample = { meminfo: readMeminfo(root) };
+  sys.vmstat = optional(gaps, '/proc/vmstat', () => readVmstat(root, pageSizeBytes));
+  sys.pressure = optional(gaps, '/proc/pressure/memory', () => readPressureMemory(root));
+  sys.swaps = optional(gaps, '/proc/swaps', () => readSwaps(root));
+  if (extra.includes('slabinfo')) sys.slabinfo = optional(gaps, '/proc/slabinfo', () => readSlabinfo(root, pageSizeBytes));
+  if (extra.includes('vmallocinfo')) sys.vmallocinfo = optional(gaps, '/proc/vmallocinfo', () => readVmallocinfo(root, pageSizeBytes));
+  return sys;
+}
