@@ -8,7 +8,8 @@ import { ParseError } from '../fs/errors.js';
  *
  * Root only (mode 0400). SLUB (the only allocator since 6.8, when SLAB was removed) prints the
  * tunables as 0 and active_slabs == num_slabs; SLAB printed real tunables, and with
- * CONFIG_DEBUG_SLAB appended ": globalstat ..." and ": cpustat ..." sections, ignored here.
+ * CONFIG_DEBUG_SLAB marked the header "(statistics)" and appended ": globalstat ..." and
+ * ": cpustat ..." sections, ignored here.
  * SLUB merges caches of like size and flags: one line stands for every alias (slabinfo -a).
  * kmalloc() beyond KMALLOC_MAX_CACHE_SIZE (8 KiB with 4 KiB pages) goes to the page allocator
  * and shows up in no line, so the sum is below meminfo "Slab:".
@@ -46,7 +47,7 @@ export interface Slabinfo {
   pageSizeBytes: number;
 }
 
-const HEADER = /^slabinfo - version: (2\.\d+)\s*$/;
+const HEADER = /^slabinfo - version: (2\.\d+)(?: \(statistics\))?\s*$/;
 const N = '\\s+(\\d+)';
 const LINE = new RegExp(
   `^(\\S(?:.*?\\S)?)${N}${N}${N}${N}${N}\\s*:\\s*tunables${N}${N}${N}\\s*:\\s*slabdata${N}${N}${N}(?:\\s*:.*)?\\s*$`,
