@@ -17,7 +17,9 @@ export interface CommandEntry {
 
 export const COMMANDS: CommandEntry[] = [
   { name: 'ledger', summary: 'where every kilobyte of RAM went, with findings (default)', load: () => import('./ledger.js') },
+  { name: 'capture', summary: 'copy the /proc and /sys files memledger reads into a directory, for --proc-root', load: () => import('./capture.js') },
   { name: 'ps', summary: 'processes with VIRT, RSS, PSS, USS, swap and faults; --group program|user|cgroup|tree', load: () => import('./ps.js') },
+  { name: 'commit', summary: 'overcommit policy, commit charge per process, and whether a fork (--fork PID) or allocation (--alloc SIZE) would fail', load: () => import('./commit.js') },
 ];
 
 export const DEFAULT_COMMAND = 'ledger';

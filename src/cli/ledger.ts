@@ -20,7 +20,7 @@ export function configure(cmd: Command): void {
 
 function runLedger(opts: LedgerOptions): void {
   const root = ProcRoot.fromOptions(opts);
-  const sample = collectSample(root, { system: ['slabinfo', 'vmallocinfo'] });
+  const sample = collectSample(root, { system: ['slabinfo', 'vmallocinfo', 'sysfs'] });
   const fmt = (n: number): string => formatBytes(n, opts.bytes);
   const report = ledgerReport(sample, fmt);
   if (opts.json) {

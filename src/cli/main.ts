@@ -5,7 +5,8 @@ import { reportFatal } from './fatal.js';
 
 async function main(argv: string[]): Promise<void> {
   const args = argv.slice(2);
-  const first = args.find((a) => !a.startsWith('-'));
+  // The subcommand, if any, comes first: `memledger --proc-root X` runs the default command.
+  const first = args[0] !== undefined && !args[0].startsWith('-') ? args[0] : undefined;
   const wantsHelp = args.length > 0 && (args[0] === '-h' || args[0] === '--help' || args[0] === 'help');
   const entry = wantsHelp ? undefined : COMMANDS.find((c) => c.name === first);
 

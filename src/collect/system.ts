@@ -5,6 +5,10 @@ import { readSwaps, type Swaps } from '../procfs/swaps.js';
 import { readVmallocinfo, type Vmallocinfo } from '../procfs/vmallocinfo.js';
 import { readVmstat, type Vmstat } from '../procfs/vmstat.js';
 import { readPressureMemory, type Pressure } from '../procfs/pressure.js';
+import { readSysVm, type SysVm } from '../procfs/sys-vm.js';
+import { readSysThp } from '../procfs/sys-thp.js';
+import { readSysKsm } from '../procfs/sys-ksm.js';
+import { readHiddenMemorySources } from '../procfs/hidden-memory.js';
 import { optional, type GapLog } from './gaps.js';
 
 /** The machine-wide part of a Sample. Every section but meminfo is optional (kernel, config, root). */
@@ -17,6 +21,8 @@ export interface SystemSample {
   slabinfo?: Slabinfo;
   /** Root only. */
   vmallocinfo?: Vmallocinfo;
+  /** /proc/sys/vm/* */
+  sysVm?: SysVm;
   /** /proc/sys/vm/overcommit_memory: 0 heuristic, 1 always, 2 strict. */
   overcommitMemory?: number;
   /** The selected mode of /sys/kernel/mm/transparent_hugepage/enabled. */
@@ -34,7 +40,7 @@ export interface HiddenHolder {
   source: string;
 }
 
-export type SystemSection = 'slabinfo' | 'vmallocinfo';
+export type SystemSection = 'slabinfo' | 'vmallocinfo' | 'sysfs';
 
 /**
  * Read the system files. slabinfo and vmallocinfo are read only when asked for: they are
@@ -47,5 +53,31 @@ export function collectSystem(root: ProcRoot, gaps: GapLog, pageSizeBytes: numbe
   sys.swaps = optional(gaps, '/proc/swaps', () => readSwaps(root));
   if (extra.includes('slabinfo')) sys.slabinfo = optional(gaps, '/proc/slabinfo', () => readSlabinfo(root, pageSizeBytes));
   if (extra.includes('vmallocinfo')) sys.vmallocinfo = optional(gaps, '/proc/vmallocinfo', () => readVmallocinfo(root, pageSizeBytes));
+  sys.sysVm = optional(gaps, '/proc/sys/vm', () => readSysVm(root));
+  sys.overcommitMemory = sys.sysVm?.overcommitMemory;
+  if (extra.includes('sysfs') && root.hasSys()) readSysfsSections(root, gaps, pageSizeBytes, sys);
   return sys;
+}
+
+/** THP mode, KSM savings and hidden-memory holders: small sysfs reads the ledger wants. */
+function readSysfsSections(root: ProcRoot, gaps: GapLog, pageSizeBytes: number, sys: SystemSample): void {
+  sys.thpEnabled = optional(gaps, '/sys/kernel/mm/transparent_hugepage', () => readSysThp(root).enabled);
+  const ksm = optional(gaps, '/sys/kernel/mm/ksm', () => readSysKsm(root, pageSizeBytes));
+  if (ksm) {
+    // pages_sharing counts the page-table entries pointing at a KSM page beyond the first one:
+    // the copies merging avoided (Documentation/admin-guide/mm/ksm.rst).
+    sys.ksm = { savedBytes: ksm.pagesSharingBytes, pagesShared: ksm.raw.pages_shared, pagesSharing: ksm.raw.pages_sharing };
+  }
+  const hidden = optional(gaps, '/sys', () => readHiddenMemorySources(root));
+  if (hidden) {
+    // One holder per driver or device, however many sysfs paths revealed it.
+    const byName = new Map<string, HiddenHolder>();
+    for (const h of hidden.sources) {
+      const what = `${h.name} (${h.kind})`;
+      const seen = byName.get(what);
+      if (!seen) byName.set(what, { what, bytes: h.bytes, source: h.path });
+      else if (seen.bytes === undefined && h.bytes !== undefined) Object.assign(seen, { bytes: h.bytes, source: h.path });
+    }
+    sys.hidden = [...byName.values()];
+  }
 }

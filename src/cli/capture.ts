@@ -1,0 +1,112 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { ProcError } from '../fs/errors.js';
+import { ProcRoot } from '../fs/proc-root.js';
+import { UsageError } from './errors.js';
+
+interface CaptureOptions {
+  procRoot?: string;
+  sysRoot?: string;
+  pids?: string;
+  smaps?: boolean;
+}
+
+/** System files under /proc that memledger reads (relative to /proc). */
+const PROC_SYSTEM = [
+  'meminfo', 'vmstat', 'slabinfo', 'vmallocinfo', 'zoneinfo', 'buddyinfo', 'pagetypeinfo', 'swaps', 'modules',
+  'pressure/memory', 'uptime', 'version', 'cgroups', 'mounts', 'self/mountinfo',
+  'sys/kernel/osrelease', 'sys/kernel/hostname', 'sys/kernel/random/boot_id',
+];
+const PROC_DIRS = ['sys/vm'];
+/** Per-process files (smaps only with --smaps: it is large and takes the mmap lock). */
+const PID_FILES = ['stat', 'status', 'statm', 'smaps_rollup', 'cmdline', 'comm', 'cgroup', 'oom_score', 'oom_score_adj', 'loginuid'];
+/** /sys directories read whole (small files only). */
+const SYS_DIRS = [
+  'kernel/mm/transparent_hugepage', 'kernel/mm/transparent_hugepage/khugepaged', 'kernel/mm/ksm',
+  'module/virtio_balloon', 'bus/virtio/drivers/virtio_balloon',
+];
+
+/**
+ * `memledger capture DIR`: copy the /proc and /sys files memledger reads into DIR/proc and
+ * DIR/sys, so that any command can later run on them with --proc-root DIR/proc --sys-root DIR/sys.
+ * This is how bug reports and test trees are made from real machines.
+ */
+export function configure(cmd: Command): void {
+  cmd
+    .argument('<dir>', 'where to write the tree (must not exist, or be empty)')
+    .option('--pids <pids>', 'only these processes (comma-separated); default: all')
+    .option('--smaps', 'also copy each process\'s full smaps and maps')
+    .action((dir: string, opts: CaptureOptions) => runCapture(dir, opts));
+}
+
+function runCapture(dir: string, opts: CaptureOptions): void {
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) throw new UsageError(`${dir} exists and is not empty`);
+  const root = ProcRoot.fromOptions(opts);
+  const out = path.resolve(dir);
+  let files = 0;
+  const put = (rel: string, text: string): void => {
+    const p = path.join(out, rel);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, text);
+    files++;
+  };
+  const copyProc = (rel: string, dest = rel): void => {
+    try {
+      put(path.join('proc', dest), root.readProc(rel));
+    } catch (e) {
+      if (!(e instanceof ProcError)) throw e;
+    }
+  };
+  for (const f of PROC_SYSTEM) copyProc(f);
+  for (const d of PROC_DIRS) for (const f of safe(() => root.listProc(d))) copyProc(`${d}/${f}`);
+  const pids = opts.pids ? opts.pids.split(',').map((s) => s.trim()) : root.listProc().filter((n) => /^\d+$/.test(n));
+  for (const pid of pids) {
+    for (const f of [...PID_FILES, ...(opts.smaps ? ['smaps', 'maps'] : [])]) copyProc(`${pid}/${f}`);
+    try {
+      const exe = root.readProcLink(`${pid}/exe`);
+      fs.mkdirSync(path.join(out, 'proc', pid), { recursive: true });
+      fs.symlinkSync(exe, path.join(out, 'proc', pid, 'exe'));
+    } catch (e) {
+      if (!(e instanceof ProcError)) throw e;
+    }
+  }
+  if (root.hasSys()) {
+    for (const d of SYS_DIRS) copySysDir(root, d, put);
+    for (const node of safe(() => root.listSys('devices/system/node')).filter((n) => /^node\d+$/.test(n))) {
+      copySys(root, `devices/system/node/${node}/meminfo`, put);
+    }
+    for (const h of safe(() => root.listSys('kernel/mm/hugepages'))) copySysDir(root, `kernel/mm/hugepages/${h}`, put);
+    for (const dev of safe(() => root.listSys('bus/virtio/devices'))) {
+      for (const f of ['device', 'vendor', 'features']) copySys(root, `bus/virtio/devices/${dev}/${f}`, put);
+    }
+    for (const b of safe(() => root.listSys('block')).filter((n) => n.startsWith('zram'))) {
+      for (const f of ['mm_stat', 'disksize', 'io_stat', 'stat']) copySys(root, `block/${b}/${f}`, put);
+    }
+  }
+  process.stdout.write(`captured ${files} files from ${root.procDir}${root.sysDir ? ` and ${root.sysDir}` : ''} into ${out}\n`);
+}
+
+function copySys(root: ProcRoot, rel: string, put: (rel: string, text: string) => void): void {
+  try {
+    put(path.join('sys', rel), root.readSys(rel, 1 << 20));
+  } catch (e) {
+    if (!(e instanceof ProcError)) throw e;
+  }
+}
+
+function copySysDir(root: ProcRoot, rel: string, put: (rel: string, text: string) => void): void {
+  for (const f of safe(() => root.listSys(rel))) {
+    if (root.existsSys(`${rel}/${f}/.`)) continue; // subdirectory
+    copySys(root, `${rel}/${f}`, put);
+  }
+}
+
+function safe(list: () => string[]): string[] {
+  try {
+    return list();
+  } catch (e) {
+    if (e instanceof ProcError) return [];
+    throw e;
+  }
+}
