@@ -5,6 +5,7 @@ import { collectSample } from '../collect/collector.js';
 import type { ProcSample } from '../collect/sample.js';
 import { readMeminfo } from '../procfs/meminfo.js';
 import { readPidSmaps } from '../procfs/pid-smaps.js';
+import { hasCapability, readPidStatus } from '../procfs/pid-status.js';
 import { readSysVm } from '../procfs/sys-vm.js';
 import {
   type CommitCaller,
@@ -92,10 +93,10 @@ export interface CommitReport {
 
 const CAP_SYS_ADMIN = 21;
 
-/** status "CapEff:" (hex) -> has CAP_SYS_ADMIN. pid-status.ts does not expose the capability sets. */
+/** status "CapEff:" -> has CAP_SYS_ADMIN (the admin reserve does not apply to such a task). */
 function capSysAdminOf(root: ProcRoot, pid: number): boolean | undefined {
-  const m = /^CapEff:\s*([0-9a-fA-F]+)\s*$/m.exec(root.readProc(`${pid}/status`));
-  return m ? ((BigInt(`0x${m[1]}`) >> BigInt(CAP_SYS_ADMIN)) & 1n) === 1n : undefined;
+  const capEff = readPidStatus(root, pid).capEff;
+  return capEff === undefined ? undefined : hasCapability(capEff, CAP_SYS_ADMIN);
 }
 
 /** Present CPUs from /sys/devices/system/cpu/present ("0-1,4"), or undefined. */

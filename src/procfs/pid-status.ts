@@ -89,6 +89,10 @@ export type PidStatus = { [K in SizeName]?: number } & { [K in Exclude<CountName
   cpusAllowedList?: string;
   /** "Mems_allowed_list:" */
   memsAllowedList?: string;
+  /** "CapEff:" effective capability set, hex as printed (64 bits: kept as text so samples stay JSON). */
+  capEff?: string;
+  /** "CapPrm:" permitted capability set, hex as printed. */
+  capPrm?: string;
 };
 
 const SIZE_OF = SIZES as Record<string, SizeName | undefined>;
@@ -174,6 +178,11 @@ export function parsePidStatus(text: string, path = '/proc/[pid]/status'): PidSt
       case 'Mems_allowed_list':
         out.memsAllowedList = e.value;
         break;
+      case 'CapEff':
+      case 'CapPrm':
+        if (!/^[0-9a-fA-F]{1,32}$/.test(e.value)) throw new ParseError(path, e.lineNo, e.line, e.key, 'expected hex');
+        out[e.key === 'CapEff' ? 'capEff' : 'capPrm'] = e.value.toLowerCase();
+        break;
       default:
     }
   }
@@ -209,4 +218,9 @@ function unescapeName(s: string): string {
 export function readPidStatus(root: ProcRoot, pid: number): PidStatus {
   const rel = `${pid}/status`;
   return parsePidStatus(root.readProc(rel), root.procPath(rel));
+}
+
+/** Whether a capability set printed in status (e.g. "000001ffffffffff") holds capability `bit`. */
+export function hasCapability(capHex: string, bit: number): boolean {
+  return ((BigInt(`0x${capHex}`) >> BigInt(bit)) & 1n) === 1n;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parsePidStatus } from '../../src/procfs/pid-status.js';
+import { hasCapability, parsePidStatus } from '../../src/procfs/pid-status.js';
 import { ParseError } from '../../src/fs/errors.js';
 import { fixturesOfKind, readFixture } from '../helpers/fixtures.js';
 import { shuffledLines, throwsOnlyParseError } from '../helpers/properties.js';
@@ -150,5 +150,19 @@ describe('parsePidStatus', () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe('capability sets', () => {
+  it('reads CapEff as printed and tells CAP_SYS_ADMIN apart', () => {
+    const base = 'Name:\tx\nState:\tS (sleeping)\nTgid:\t1\nPid:\t1\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n';
+    const root = parsePidStatus(`${base}CapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n`);
+    const user = parsePidStatus(`${base}CapEff:\t0000000000000000\n`);
+    expect(root.capEff).toBe('000001ffffffffff');
+    expect(hasCapability(root.capEff!, 21)).toBe(true);
+    expect(hasCapability(user.capEff!, 21)).toBe(false);
+    expect(hasCapability('0000000000200000', 21)).toBe(true);
+    expect(hasCapability('0000000000100000', 21)).toBe(false);
+    expect(() => parsePidStatus(`${base}CapEff:\tzz\n`)).toThrow(ParseError);
   });
 });
