@@ -20,6 +20,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'capture', summary: 'copy the /proc and /sys files memledger reads into a directory, for --proc-root', load: () => import('./capture.js') },
   { name: 'ps', summary: 'processes with VIRT, RSS, PSS, USS, swap and faults; --group program|user|cgroup|tree', load: () => import('./ps.js') },
   { name: 'commit', summary: 'overcommit policy, commit charge per process, and whether a fork (--fork PID) or allocation (--alloc SIZE) would fail', load: () => import('./commit.js') },
+  { name: 'oom', summary: 'OOM kills from the kernel log (--from FILE, --follow), who would die next (--next), memory pressure', load: () => import('./oom.js') },
 ];
 
 export const DEFAULT_COMMAND = 'ledger';
