@@ -21,6 +21,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'ps', summary: 'processes with VIRT, RSS, PSS, USS, swap and faults; --group program|user|cgroup|tree', load: () => import('./ps.js') },
   { name: 'commit', summary: 'overcommit policy, commit charge per process, and whether a fork (--fork PID) or allocation (--alloc SIZE) would fail', load: () => import('./commit.js') },
   { name: 'oom', summary: 'OOM kills from the kernel log (--from FILE, --follow), who would die next (--next), memory pressure', load: () => import('./oom.js') },
+  { name: 'share', summary: 'exact sharing and copy-on-write in a fork family or any set of processes, from page frames (--tree PID, --pids, --group)', load: () => import('./share.js') },
 ];
 
 export const DEFAULT_COMMAND = 'ledger';

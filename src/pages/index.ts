@@ -1,0 +1,5 @@
+export * from './pagemap.js';
+export * from './kpage.js';
+export * from './frame-table.js';
+export * from './scan.js';
+export * from './sets.js';

@@ -1,0 +1,188 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ProcRoot } from '../../src/fs/proc-root.js';
+import { readPidMaps } from '../../src/procfs/pid-maps.js';
+import { FrameSets, KPF_ANON, KPF_SWAPBACKED, KPF_ZERO_PAGE, decodePagemapEntry, scanFrames, splitU64 } from '../../src/pages/index.js';
+
+/**
+ * src/pages against a model: fake /proc trees hold binary pagemap, kpagecount and kpageflags
+ * files laid out as the kernel lays them out (u64 per page at offset index * 8), and the
+ * results of scanFrames + FrameSets are compared with a direct count over the model.
+ */
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'memledger-pages-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const PRESENT = 1n << 63n;
+const SWAP = 1n << 62n;
+const FILE = 1n << 61n;
+const EXCLUSIVE = 1n << 56n;
+const BASE_VPN = 0x10000; // mappings start at 0x10000000
+
+describe('decodePagemapEntry', () => {
+  it('reads the bits of Documentation/admin-guide/mm/pagemap.rst', () => {
+    const { lo, hi } = splitU64(PRESENT | EXCLUSIVE | 0x1234n);
+    expect(decodePagemapEntry(lo, hi)).toMatchObject({ present: true, exclusive: true, file: false, swapped: false, pfn: 0x1234 });
+    const big = splitU64(PRESENT | FILE | ((1n << 54n) | 5n));
+    expect(decodePagemapEntry(big.lo, big.hi)).toMatchObject({ present: true, file: true, pfn: 2 ** 54 + 5 });
+    const sw = splitU64(SWAP | (777n << 5n) | 3n);
+    expect(decodePagemapEntry(sw.lo, sw.hi)).toMatchObject({ present: false, swapped: true, swapType: 3, swapOffset: 777 });
+    expect(decodePagemapEntry(0, 0)).toMatchObject({ present: false, swapped: false });
+  });
+});
+
+interface Model {
+  /** Per process: one PFN per page (0 = not present), in address order. */
+  procs: number[][];
+  /** Mappings by processes outside the model, per PFN. */
+  extra: Map<number, number>;
+  kind: Map<number, 'anon' | 'file' | 'shmem' | 'zero'>;
+}
+
+let treeNo = 0;
+/** Write a fake /proc for the model; each process has one mapping covering its pages. */
+function writeTree(m: Model, hidePfns = false): ProcRoot {
+  const dir = path.join(tmp, `t${treeNo++}`);
+  fs.mkdirSync(dir);
+  const maxPfn = Math.max(1, ...m.procs.flat(), ...m.extra.keys());
+  const count = Buffer.alloc((maxPfn + 1) * 8);
+  const flags = Buffer.alloc((maxPfn + 1) * 8);
+  m.procs.forEach((pages, i) => {
+    const pid = 100 + i;
+    fs.mkdirSync(path.join(dir, String(pid)));
+    const start = BASE_VPN * 4096;
+    const end = start + Math.max(1, pages.length) * 4096;
+    fs.writeFileSync(path.join(dir, `${pid}/maps`), `${start.toString(16)}-${end.toString(16)} rw-p 00000000 00:00 0 \n`);
+    const pm = Buffer.alloc((BASE_VPN + Math.max(1, pages.length)) * 8);
+    pages.forEach((pfn, k) => {
+      if (pfn === 0) return;
+      pm.writeBigUInt64LE(PRESENT | (hidePfns ? 0n : BigInt(pfn)), (BASE_VPN + k) * 8);
+      if (m.kind.get(pfn) !== 'zero') count.writeBigUInt64LE(count.readBigUInt64LE(pfn * 8) + 1n, pfn * 8);
+    });
+    fs.writeFileSync(path.join(dir, `${pid}/pagemap`), pm);
+  });
+  for (const [pfn, n] of m.extra) count.writeBigUInt64LE(count.readBigUInt64LE(pfn * 8) + BigInt(n), pfn * 8);
+  for (const [pfn, k] of m.kind) {
+    const f = k === 'anon' ? 1 << KPF_ANON : k === 'shmem' ? 1 << KPF_SWAPBACKED : k === 'zero' ? 1 << KPF_ZERO_PAGE : 0;
+    flags.writeBigUInt64LE(BigInt(f), pfn * 8);
+  }
+  fs.writeFileSync(path.join(dir, 'kpagecount'), count);
+  fs.writeFileSync(path.join(dir, 'kpageflags'), flags);
+  return new ProcRoot({ procDir: dir });
+}
+
+function scanModel(root: ProcRoot, m: Model, batchEntries?: number) {
+  return scanFrames(root, m.procs.map((_, i) => ({ pid: 100 + i, ranges: () => readPidMaps(root, 100 + i) })), { batchEntries });
+}
+
+/** The same figures, counted directly from the model. */
+function reference(m: Model, members: number[]) {
+  const inSet = new Map<number, number>();
+  const all = new Map<number, number>();
+  const mappers = new Map<number, Set<number>>();
+  m.procs.forEach((pages, i) => {
+    for (const pfn of pages) {
+      if (pfn === 0 || m.kind.get(pfn) === 'zero') continue;
+      all.set(pfn, (all.get(pfn) ?? 0) + 1);
+      if (!mappers.has(pfn)) mappers.set(pfn, new Set());
+      mappers.get(pfn)!.add(i);
+      if (members.includes(i)) inSet.set(pfn, (inSet.get(pfn) ?? 0) + 1);
+    }
+  });
+  const kpc = (pfn: number) => all.get(pfn)! + (m.extra.get(pfn) ?? 0);
+  let only = 0;
+  let onlyAnon = 0;
+  let sharedScanned = 0;
+  let sharedUnscanned = 0;
+  for (const [pfn, n] of inSet) {
+    if (n < all.get(pfn)!) sharedScanned++;
+    else if (kpc(pfn) > n) sharedUnscanned++;
+    else {
+      only++;
+      if (m.kind.get(pfn) === 'anon') onlyAnon++;
+    }
+  }
+  const perMember = members.map((i) => {
+    const mine = new Set(m.procs[i].filter((p) => p !== 0 && m.kind.get(p) !== 'zero'));
+    let priv = 0;
+    let inSetShared = 0;
+    for (const pfn of mine) {
+      if ([...mappers.get(pfn)!].some((j) => j !== i && members.includes(j))) inSetShared++;
+      else if ([...mappers.get(pfn)!].length === 1 && kpc(pfn) === m.procs[i].filter((p) => p === pfn).length) priv++;
+    }
+    return { distinct: mine.size, priv, inSetShared };
+  });
+  return { unique: inSet.size, only, onlyAnon, sharedScanned, sharedUnscanned, perMember };
+}
+
+const modelArb = fc
+  .record({
+    procs: fc.array(fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 9000, max: 9010 })), { maxLength: 60 }), { minLength: 1, maxLength: 6 }),
+    extraPfns: fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 10 }),
+    kinds: fc.array(fc.constantFrom('anon', 'file', 'shmem', 'zero'), { minLength: 41, maxLength: 41 }),
+  })
+  .map(({ procs, extraPfns, kinds }) => {
+    const kind = new Map<number, 'anon' | 'file' | 'shmem' | 'zero'>();
+    for (const p of procs.flat()) if (p !== 0) kind.set(p, p >= 9000 ? 'anon' : (kinds[p] as 'anon'));
+    const extra = new Map<number, number>();
+    for (const p of extraPfns) if (kind.has(p) && kind.get(p) !== 'zero') extra.set(p, (extra.get(p) ?? 0) + 1);
+    return { procs, extra, kind } as Model;
+  });
+
+describe('scanFrames + FrameSets', () => {
+  it('match a direct count for any processes, any subset, any read size', () => {
+    fc.assert(
+      fc.property(modelArb, fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }), fc.integer({ min: 1, max: 70 }), (m, pick, batch) => {
+        const root = writeTree(m);
+        const scan = scanModel(root, m, batch);
+        // A model with no present page at all has nothing to count (no frames, no kpagecount read).
+        fc.pre(scan.pfnsVisible);
+        const members = m.procs.map((_, i) => i).filter((i) => pick[i]);
+        const fp = new FrameSets(scan).measure(members);
+        const ref = reference(m, members);
+        expect(fp.unique.frames).toBe(ref.unique);
+        expect(fp.only!.frames).toBe(ref.only);
+        expect(fp.only!.anonFrames).toBe(ref.onlyAnon);
+        expect(fp.sharedScannedFrames).toBe(ref.sharedScanned);
+        expect(fp.sharedUnscannedFrames).toBe(ref.sharedUnscanned);
+        expect(fp.mappedPages).toBe(members.reduce((a, i) => a + m.procs[i].filter((p) => p !== 0).length, 0));
+        const sets = new FrameSets(scan);
+        sets.measure(members);
+        const split = sets.splitMembers();
+        split.forEach((s, k) => {
+          expect(s.distinctFrames).toBe(ref.perMember[k].distinct);
+          expect(s.privateFrames).toBe(ref.perMember[k].priv);
+          expect(s.sharedInSetFrames).toBe(ref.perMember[k].inSetShared);
+          expect(s.sharedInSetFrames + s.sharedOutsideFrames + s.privateFrames!).toBe(s.distinctFrames);
+        });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('reports hidden PFNs instead of inventing frames', () => {
+    const m: Model = { procs: [[1, 2, 3]], extra: new Map(), kind: new Map([[1, 'anon'], [2, 'anon'], [3, 'file']]) };
+    const scan = scanModel(writeTree(m, true), m);
+    expect(scan.pfnsVisible).toBe(false);
+    expect(scan.kpageCount).toBeUndefined();
+    expect(scan.procs[0]).toMatchObject({ presentPages: 3, hiddenPfnPages: 3 });
+    expect(scan.procs[0].frames).toHaveLength(0);
+  });
+
+  it('keeps a process that vanished, with an error and no frames', () => {
+    const m: Model = { procs: [[5, 6]], extra: new Map(), kind: new Map([[5, 'anon'], [6, 'anon']]) };
+    const root = writeTree(m);
+    const scan = scanFrames(root, [{ pid: 100, ranges: () => readPidMaps(root, 100) }, { pid: 4242, ranges: () => readPidMaps(root, 4242) }]);
+    expect(scan.procs[1].error).toBe('vanished');
+    expect(new FrameSets(scan).measure([0, 1])).toMatchObject({ members: 1, unique: { frames: 2 } });
+  });
+
+  it('names who shares the set frames, most first', () => {
+    const m: Model = { procs: [[1, 2, 3], [1, 2], [3], [7]], extra: new Map(), kind: new Map([[1, 'file'], [2, 'file'], [3, 'anon'], [7, 'anon']]) };
+    const sets = new FrameSets(scanModel(writeTree(m), m));
+    sets.measure([0]);
+    expect(sets.sharedWith()).toEqual([{ procIdx: 1, frames: 2 }, { procIdx: 2, frames: 1 }]);
+  });
+});
