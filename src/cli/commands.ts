@@ -22,6 +22,9 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'commit', summary: 'overcommit policy, commit charge per process, and whether a fork (--fork PID) or allocation (--alloc SIZE) would fail', load: () => import('./commit.js') },
   { name: 'oom', summary: 'OOM kills from the kernel log (--from FILE, --follow), who would die next (--next), memory pressure', load: () => import('./oom.js') },
   { name: 'share', summary: 'exact sharing and copy-on-write in a fork family or any set of processes, from page frames (--tree PID, --pids, --group)', load: () => import('./share.js') },
+  { name: 'faults', summary: 'minor and major page faults per second, per process and system-wide (--interval, --sort)', load: () => import('./faults.js') },
+  { name: 'reclaim', summary: 'page reclaim over an interval: kswapd vs direct vs cgroup limits, efficiency, stalls, refaults, per memory cgroup', load: () => import('./reclaim.js') },
+  { name: 'swap', summary: 'swap devices, swap per process (VmSwap and SwapPss), swap-in/out rates', load: () => import('./swap.js') },
 ];
 
 export const DEFAULT_COMMAND = 'ledger';
