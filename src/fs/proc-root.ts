@@ -97,6 +97,16 @@ export class ProcRoot {
     }
   }
 
+  /** Subdirectories of a /sys directory (d_type from readdir: no stat per entry). */
+  listSysDirs(rel: string): string[] {
+    const p = this.sysPath(rel);
+    try {
+      return fs.readdirSync(p, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch (e) {
+      throw toProcError(e, p, undefined);
+    }
+  }
+
   existsProc(rel: string): boolean {
     return fs.existsSync(this.procPath(rel));
   }
@@ -123,6 +133,40 @@ export class ProcRoot {
     } catch (e) {
       throw toProcError(e, p, pidOf(rel));
     }
+  }
+
+  /**
+   * Text of /proc/<rel>, read on libuv's thread pool. Only for files whose read is expensive in
+   * the kernel (smaps_rollup walks the target's page tables): several then run at once on other
+   * cores. For cheap files the pool's hops cost more than the read.
+   */
+  readProcAsync(rel: string, maxBytes = DEFAULT_MAX_BYTES): Promise<string> {
+    const abs = this.procPath(rel);
+    const pid = pidOf(rel);
+    return new Promise((resolve, reject) => {
+      fs.open(abs, 'r', (err, fd) => {
+        if (err) return reject(toProcError(err, abs, pid));
+        let buf = Buffer.allocUnsafe(16 * 1024);
+        let len = 0;
+        const done = (e?: unknown): void =>
+          fs.close(fd, () => (e === undefined ? resolve(buf.toString('utf8', 0, len)) : reject(toProcError(e, abs, pid))));
+        const next = (): void => {
+          if (len === buf.length) {
+            if (len >= maxBytes) return done(new ProcError('failed', abs, pid, new Error(`larger than ${maxBytes} bytes`)));
+            const bigger = Buffer.allocUnsafe(Math.min(maxBytes, buf.length * 4));
+            buf.copy(bigger, 0, 0, len);
+            buf = bigger;
+          }
+          fs.read(fd, buf, len, buf.length - len, null, (e, n) => {
+            if (e) return done(e);
+            if (n === 0) return done();
+            len += n;
+            next();
+          });
+        };
+        next();
+      });
+    });
   }
 
   private readText(abs: string, rel: string | undefined, maxBytes: number): string {

@@ -107,15 +107,6 @@ export interface CgroupDir {
   depth: number;
 }
 
-/**
- * Interface files of every controller, v1 and v2 ("memory.stat", "cgroup.procs", "tasks" ...).
- * A cgroup may be named like one ("io.podman.socket" is a systemd unit), so a name matching this
- * is descended into only when it is a directory (one stat: a trailing "/" fails on a file).
- * Other names are tried as directories directly; a plain file among them fails listSys (ENOTDIR).
- */
-const CONTROL_FILE =
-  /^(cgroup|memory|cpu|cpuset|cpuacct|io|blkio|pids|rdma|hugetlb|misc|devices|freezer|net_cls|net_prio|perf_event)\.|^(tasks|notify_on_release|release_agent)$/;
-
 export interface WalkOptions {
   /** Stop after this many cgroups (default 100000). */
   maxCgroups?: number;
@@ -133,16 +124,15 @@ export function walkCgroupTree(root: ProcRoot, sysRel: string, opts: WalkOptions
   const stack: CgroupDir[] = [{ path: '/', rel: base, depth: 0 }];
   while (stack.length > 0 && out.length < max) {
     const dir = stack.pop()!;
-    let names: string[];
+    let children: string[];
     try {
-      names = root.listSys(dir.rel);
+      children = root.listSysDirs(dir.rel).sort().reverse();
     } catch (e) {
-      // ENOTDIR (a plain file) and ENOENT (removed meanwhile) both surface as 'absent'.
+      // A cgroup removed while we walk (ENOENT) surfaces as 'absent'.
       if (isProcError(e, 'absent') && dir.depth > 0) continue;
       throw e;
     }
     out.push(dir);
-    const children = names.filter((n) => !CONTROL_FILE.test(n) || root.existsSys(`${dir.rel}/${n}/`)).sort().reverse();
     for (const n of children) {
       stack.push({ path: dir.path === '/' ? `/${n}` : `${dir.path}/${n}`, rel: `${dir.rel}/${n}`, depth: dir.depth + 1 });
     }
