@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { ProcRoot } from '../fs/proc-root.js';
-import { collectSample } from '../collect/collector.js';
+import { collectSampleAsync } from '../collect/collector.js';
 import type { ProcSample, Sample } from '../collect/sample.js';
 import { GROUP_BYS, groupProcs, type GroupBy } from '../analyze/groups.js';
 import { rssOverUsed, usedBytes } from '../analyze/totals.js';
 import { PROC_FIELDS, jsonKey, procField, type ProcField } from '../fields/process.js';
 import { formatBytes, formatCount } from '../fields/units.js';
 import { UsageError } from './errors.js';
-import { renderCsv, renderTable, type Column } from './table.js';
+import type { Column } from './table.js';
 
 interface PsOptions {
   procRoot?: string;
@@ -49,7 +49,7 @@ export function configure(cmd: Command): void {
     .action((opts: PsOptions) => runPs(opts));
 }
 
-function runPs(opts: PsOptions): void {
+async function runPs(opts: PsOptions): Promise<void> {
   const sortField = procField(opts.sort);
   if (!sortField) throw new UsageError(`unknown --sort field '${opts.sort}' (one of: ${PROC_FIELDS.map((f) => f.id).join(', ')})`);
   if (opts.group && !GROUP_BYS.includes(opts.group as GroupBy)) throw new UsageError(`--group takes ${GROUP_BYS.join(', ')}, not '${opts.group}'`);
@@ -61,12 +61,14 @@ function runPs(opts: PsOptions): void {
   });
 
   const root = ProcRoot.fromOptions(opts);
-  const sample = collectSample(root, { pids: pidFilter });
+  // cgroup paths are only shown by --group cgroup; the rest of a row needs every other file.
+  const sample = await collectSampleAsync(root, { pids: pidFilter, cgroup: opts.group === 'cgroup' });
   const procs = sample.procs.filter((p) => (opts.kernel || !p.isKernelThread) && matches(p, opts));
   const ps = sample.header.caps.pageSizeBytes;
   let rows = opts.group ? groupRows(procs, opts.group as GroupBy, ps) : procs.map((p) => procRow(p, ps));
   rows = sortRows(rows, sortField);
-  const totals = totalRow(procs, ps);
+  // Groups leave kernel threads out (they own no user memory): so must the totals under them.
+  const totals = totalRow(opts.group ? procs.filter((p) => !p.isKernelThread) : procs, ps);
   const shown = limit ? rows.slice(0, limit) : rows;
   const fmt = (n: number): string => formatBytes(n, opts.bytes);
   const notes: string[] = [];
@@ -78,18 +80,22 @@ function runPs(opts: PsOptions): void {
     process.stdout.write(JSON.stringify(psJson(sample, opts.group ?? null, shown, totals, notes), null, 1) + '\n');
     return;
   }
+  // The table renderer (cli-table3) loads only for the outputs that use it: --json never pays for it.
+  const { renderCsv, renderTable } = await import('./table.js');
   if (opts.csv) {
     const fields = PROC_FIELDS;
     const header = ['key', ...(opts.group ? ['label', 'processCount'] : []), ...fields.map(jsonKey)];
     process.stdout.write(renderCsv(header, shown.map((r) => [r.key, ...(opts.group ? [r.label, r.processCount] : []), ...fields.map((f) => r.values[f.id])])));
     return;
   }
-  process.stdout.write(renderPsTable(shown, totals, opts, sample, notes) + '\n');
+  process.stdout.write(renderPsTable(renderTable, shown, totals, opts, sample, notes) + '\n');
 }
 
 function matches(p: ProcSample, o: PsOptions): boolean {
   if (o.user !== undefined && p.user !== o.user && String(p.uid) !== o.user) return false;
   if (o.name !== undefined) {
+    // As pgrep: the text is in our own argv, so we would always match ourselves.
+    if (p.pid === process.pid) return false;
     const hay = `${p.comm} ${p.exe ?? ''} ${(p.cmdline ?? []).join(' ')}`;
     if (!hay.includes(o.name)) return false;
   }
@@ -148,21 +154,23 @@ function sortRows(rows: PsRow[], f: ProcField): PsRow[] {
   });
 }
 
-function renderPsTable(rows: PsRow[], totals: PsRow, opts: PsOptions, sample: Sample, notes: string[]): string {
+function renderPsTable(renderTable: typeof import('./table.js').renderTable, rows: PsRow[], totals: PsRow, opts: PsOptions, sample: Sample, notes: string[]): string {
   const fmtCell = (f: ProcField, r: PsRow): string => {
     const v = r.values[f.id];
-    if (f.unit === 'text') return v === undefined ? '?' : truncate(String(v), 60);
+    if (f.unit === 'text') return v === undefined ? '?' : truncate(printable(String(v)), 60);
     if (f.id === 'pid') return r.processCount > 1 || opts.group ? String(r.processCount) : String(v);
     const s = typeof v === 'number' ? (f.unit === 'bytes' ? formatBytes(v, opts.bytes) : formatCount(v)) : v === undefined ? '?' : String(v);
     return r.partial.includes(f.id) ? `≥${s}` : s;
   };
-  const cols: Column<PsRow>[] = PROC_FIELDS.filter((f) => !(f.id === 'oom' && opts.group)).map((f) => ({
+  // Grouped by user, the group column is the user: no second USER column.
+  const fields = PROC_FIELDS.filter((f) => !(opts.group && (f.id === 'oom' || (f.id === 'user' && opts.group === 'user'))));
+  const cols: Column<PsRow>[] = fields.map((f) => ({
     title: f.id === 'pid' && opts.group ? 'PROCS' : f.id === 'command' && opts.group ? opts.group.toUpperCase() : f.title,
     align: f.text ? 'left' : 'right',
     value: (r: PsRow) => fmtCell(f, r),
   }));
   // COMMAND last, as ps and top print it: it is the one column of unbounded width.
-  const cmdIdx = cols.findIndex((c) => c.title === 'COMMAND' || c.title === opts.group?.toUpperCase());
+  const cmdIdx = fields.findIndex((f) => f.id === 'command');
   cols.push(cols.splice(cmdIdx, 1)[0]);
   totals.values.command = `TOTAL (${totals.processCount} processes)`;
   totals.values.user = '';
@@ -178,8 +186,21 @@ function renderPsTable(rows: PsRow[], totals: PsRow, opts: PsOptions, sample: Sa
   return lines.join('\n');
 }
 
+/**
+ * Control characters as '?', as ps(1) prints them: argv and comm are chosen by the process,
+ * and an escape sequence in them must not reach the terminal. JSON escapes them itself;
+ * CSV keeps the bytes (it is data, not a screen).
+ */
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+function partialKeys(r: PsRow): string[] {
+  return PROC_FIELDS.filter((f) => r.partial.includes(f.id)).map(jsonKey);
 }
 
 /** The documented JSON of `ps --json` (docs/json.md): unknown values are null. */
@@ -191,7 +212,8 @@ function psJson(sample: Sample, group: string | null, rows: PsRow[], totals: PsR
       if (group && (f.id === 'pid' || f.id === 'oom')) continue;
       o[jsonKey(f)] = r.values[f.id] ?? null;
     }
-    if (r.partial.length) o.partial = r.partial;
+    // Keys whose sum left out members with unknown values: a lower bound (the table's "≥").
+    if (group) o.partial = partialKeys(r);
     return o;
   };
   return {
@@ -202,7 +224,11 @@ function psJson(sample: Sample, group: string | null, rows: PsRow[], totals: PsR
     group,
     usedBytes: usedBytes(sample.system.meminfo) ?? null,
     rows: rows.map(obj),
-    totals: { processCount: totals.processCount, ...Object.fromEntries(PROC_FIELDS.filter((f) => f.summable).map((f) => [jsonKey(f), totals.values[f.id] ?? null])) },
+    totals: {
+      processCount: totals.processCount,
+      ...Object.fromEntries(PROC_FIELDS.filter((f) => f.summable).map((f) => [jsonKey(f), totals.values[f.id] ?? null])),
+      partial: partialKeys(totals),
+    },
     notes,
     hints: sample.header.hints,
     vanished: sample.header.vanished,

@@ -4,6 +4,7 @@ import { userNames } from '../fs/users.js';
 import { readPidStat, type PidStat } from '../procfs/pid-stat.js';
 import { readPidStatus } from '../procfs/pid-status.js';
 import { readPidMemoryRollup } from '../procfs/pid-smaps.js';
+import { parsePidSmapsRollup, type PidSmapsRollup } from '../procfs/pid-smaps-rollup.js';
 import { parsePidCgroup, memoryCgroupV1Path, unifiedCgroupPath } from '../procfs/pid-cgroup.js';
 import { parsePidCmdline, parsePidOomScore, parsePidOomScoreAdj, readPidExe } from '../procfs/pid-misc.js';
 import { GapLog, optional } from './gaps.js';
@@ -22,12 +23,114 @@ export interface CollectOptions {
   pids?: number[];
   /** Also read oom_score, oom_score_adj (cheap; default true). */
   oom?: boolean;
+  /** Read /proc/[pid]/cgroup (default true); only grouping by cgroup needs it. */
+  cgroup?: boolean;
   /** Expensive system files to read as well (the ledger wants them). */
   system?: SystemSection[];
 }
 
 /** One scan of the system and of every process (thread-group leaders, as /proc lists them). */
 export function collectSample(root: ProcRoot, opts: CollectOptions = {}): Sample {
+  const scan = beginScan(root, opts);
+  for (const pid of scan.pids) {
+    scan.add(pid, () => {
+      const p = collectProc(root, pid, scan.caps, scan.gaps, opts);
+      if (p && !p.isKernelThread && opts.rollup !== false && p.stat.state !== 'Z') readRollup(root, p, scan.gaps);
+      return p && confirm(root, p, scan.caps);
+    });
+  }
+  return scan.finish();
+}
+
+/** In-flight smaps_rollup reads of `collectSampleAsync`: enough to keep both cores of a small machine busy. */
+const ROLLUP_CONCURRENCY = 4;
+/** Processes read between two yields to the event loop in `collectSampleAsync`. */
+const YIELD_EVERY = 4;
+
+/**
+ * The same scan as `collectSample`, but each smaps_rollup (the one expensive file: the kernel
+ * walks the target's page tables for it) is read on libuv's thread pool while this thread reads
+ * the cheap files of the next processes. On a multi-core machine the page-table walks run in
+ * parallel; the result is the same Sample. Each rollup is read after the process's first stat
+ * and before the identity check, as in the synchronous scan.
+ */
+export async function collectSampleAsync(root: ProcRoot, opts: CollectOptions = {}): Promise<Sample> {
+  const scan = beginScan(root, opts);
+  const wantRollup = opts.rollup !== false && scan.caps.smapsRollup;
+  const queue: ProcSample[] = [];
+  const texts = new Map<ProcSample, Promise<string | ProcError>>();
+  let running = 0;
+  let wake: (() => void) | undefined;
+  const pump = (): void => {
+    while (running < ROLLUP_CONCURRENCY && queue.length > 0) {
+      const p = queue.shift()!;
+      running++;
+      texts.set(
+        p,
+        root.readProcAsync(`${p.pid}/smaps_rollup`).then(
+          (t) => t,
+          (e: unknown) => (e instanceof ProcError ? e : new ProcError('failed', root.procPath(`${p.pid}/smaps_rollup`), p.pid, e)),
+        ).finally(() => {
+          running--;
+          pump();
+          wake?.();
+        }),
+      );
+    }
+  };
+  const procs: ProcSample[] = [];
+  let sinceYield = 0;
+  for (const pid of scan.pids) {
+    // Completions of the pool's reads run only when this thread yields: yield now and then,
+    // so that finished reads make room for the next ones while the cheap reads go on.
+    if (running > 0 && ++sinceYield >= YIELD_EVERY) {
+      sinceYield = 0;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    const p = scan.tryProc(pid, () => collectProc(root, pid, scan.caps, scan.gaps, opts));
+    if (!p) continue;
+    procs.push(p);
+    if (wantRollup && !p.isKernelThread && p.stat.state !== 'Z') {
+      queue.push(p);
+      pump();
+    }
+  }
+  while (queue.length > 0 || running > 0) await new Promise<void>((r) => (wake = r));
+  const settled = new Map<ProcSample, string | ProcError>();
+  await Promise.all([...texts].map(async ([p, t]) => settled.set(p, await t)));
+  for (const p of procs) {
+    scan.add(p.pid, () => {
+      const t = settled.get(p);
+      if (t !== undefined) {
+        const rel = `${p.pid}/smaps_rollup`;
+        const r = optional(scan.gaps, `/proc/${rel}`, () => {
+          if (t instanceof ProcError) throw t;
+          return parsePidSmapsRollup(t, root.procPath(rel));
+        });
+        if (r) setRollup(p, r, 'smaps_rollup');
+      } else if (opts.rollup !== false && !wantRollup && !p.isKernelThread && p.stat.state !== 'Z') {
+        // No smaps_rollup (Linux < 4.14): smaps is summed here, as collectSample does.
+        readRollup(root, p, scan.gaps);
+      }
+      return confirm(root, p, scan.caps);
+    });
+  }
+  return scan.finish();
+}
+
+interface Scan {
+  caps: Capabilities;
+  gaps: GapLog;
+  pids: number[];
+  procs: ProcSample[];
+  /** Run `read` for one pid; a vanished process is counted and dropped, anything else rethrown. */
+  tryProc<T>(pid: number, read: () => T | undefined): T | undefined;
+  /** Run `read` and keep the row it returns (with its user name). */
+  add(pid: number, read: () => ProcSample | undefined): void;
+  finish(): Sample;
+}
+
+function beginScan(root: ProcRoot, opts: CollectOptions): Scan {
   const started = performance.now();
   const takenAtMs = Date.now();
   const caps = probeCapabilities(root);
@@ -40,39 +143,49 @@ export function collectSample(root: ProcRoot, opts: CollectOptions = {}): Sample
     uptimeSeconds: optional(gaps, '/proc/uptime', () => Number(root.readProc('uptime').split(' ')[0])),
   };
   const system = collectSystem(root, gaps, caps.pageSizeBytes, opts.system);
-
   const names = userNames(caps.live);
   const pids = opts.pids ?? root.listProc().filter((n) => /^\d+$/.test(n)).map(Number);
   const procs: ProcSample[] = [];
-  for (const pid of pids) {
+  const tryProc = <T>(_pid: number, read: () => T | undefined): T | undefined => {
     try {
-      const p = collectProc(root, pid, caps, gaps, opts);
+      return read();
+    } catch (e) {
+      if (e instanceof ProcError && e.kind === 'vanished') {
+        gaps.vanished++;
+        return undefined;
+      }
+      throw e;
+    }
+  };
+  return {
+    caps,
+    gaps,
+    pids,
+    procs,
+    tryProc,
+    add(pid, read) {
+      const p = tryProc(pid, read);
       if (p) {
         if (p.uid !== undefined) p.user = names.get(p.uid);
         procs.push(p);
       }
-    } catch (e) {
-      if (e instanceof ProcError && e.kind === 'vanished') {
-        gaps.vanished++;
-        continue;
+    },
+    finish() {
+      const hints: string[] = [];
+      const deniedRollups = gaps.list().find((g) => g.kind === 'denied' && /smaps/.test(g.what));
+      if (deniedRollups) {
+        hints.push(
+          caps.root
+            ? `${deniedRollups.count} processes unreadable even as root (a sandbox, lockdown or ptrace policy): their PSS, USS and swap are unknown`
+            : `${deniedRollups.count} processes unreadable: run as root for PSS, USS and swap`,
+        );
       }
-      throw e;
-    }
-  }
-
-  const hints: string[] = [];
-  const deniedRollups = gaps.list().find((g) => g.kind === 'denied' && /smaps/.test(g.what));
-  if (deniedRollups) {
-    hints.push(
-      caps.root
-        ? `${deniedRollups.count} processes unreadable even as root (a sandbox, lockdown or ptrace policy): their PSS, USS and swap are unknown`
-        : `${deniedRollups.count} processes unreadable: run as root for PSS, USS and swap`,
-    );
-  }
-  return {
-    header: { ...header, caps, collectMs: performance.now() - started, vanished: gaps.vanished, gaps: gaps.list(), hints },
-    system,
-    procs,
+      return {
+        header: { ...header, caps, collectMs: performance.now() - started, vanished: gaps.vanished, gaps: gaps.list(), hints },
+        system,
+        procs,
+      };
+    },
   };
 }
 
@@ -107,28 +220,37 @@ function collectProc(root: ProcRoot, pid: number, caps: Capabilities, gaps: GapL
   };
   if (!stat.isKernelThread) {
     proc.exe = optional(gaps, `${p}/exe`, () => readPidExe(root, pid));
-    const cg = optional(gaps, `${p}/cgroup`, () => parsePidCgroup(root.readProc(`${pid}/cgroup`)));
+    const cg = opts.cgroup === false ? undefined : optional(gaps, `${p}/cgroup`, () => parsePidCgroup(root.readProc(`${pid}/cgroup`)));
     if (cg) {
       proc.cgroupV1Memory = memoryCgroupV1Path(cg);
       proc.cgroupV2 = unifiedCgroupPath(cg);
-    }
-    if (opts.rollup !== false && stat.state !== 'Z') {
-      const r = optional(gaps, `${p}/smaps_rollup`, () => readPidMemoryRollup(root, pid));
-      if (r) {
-        proc.rollup = r.rollup;
-        proc.rollupSource = r.source;
-        proc.rollupReadAtMs = Date.now();
-      }
     }
   }
   if (opts.oom !== false) {
     proc.oomScore = optional(gaps, `${p}/oom_score`, () => parsePidOomScore(root.readProc(`${pid}/oom_score`)));
     proc.oomScoreAdj = optional(gaps, `${p}/oom_score_adj`, () => parsePidOomScoreAdj(root.readProc(`${pid}/oom_score_adj`)));
   }
-  // Same pid, same start time: still the process we started reading. Captured trees cannot change.
-  if (caps.live) {
-    const again = readPidStat(root, pid);
-    if (again.startTimeTicks !== stat.startTimeTicks) return undefined;
-  }
   return proc;
+}
+
+/** smaps_rollup (or summed smaps before Linux 4.14): PSS, USS, SwapPss. */
+function readRollup(root: ProcRoot, proc: ProcSample, gaps: GapLog): void {
+  const r = optional(gaps, `/proc/${proc.pid}/smaps_rollup`, () => readPidMemoryRollup(root, proc.pid));
+  if (r) setRollup(proc, r.rollup, r.source);
+}
+
+function setRollup(proc: ProcSample, rollup: PidSmapsRollup, source: ProcSample['rollupSource']): void {
+  proc.rollup = rollup;
+  proc.rollupSource = source;
+  proc.rollupReadAtMs = Date.now();
+}
+
+/**
+ * Same pid, same start time: still the process whose first stat we read, so every file read
+ * in between was its own. Dropped (undefined) when the pid was reused. Captured trees cannot change.
+ */
+function confirm(root: ProcRoot, proc: ProcSample, caps: Capabilities): ProcSample | undefined {
+  if (!caps.live) return proc;
+  const again = readPidStat(root, proc.pid);
+  return again.startTimeTicks === proc.startTimeTicks ? proc : undefined;
 }

@@ -21,6 +21,15 @@ export interface ProcField {
 
 const sum = (...xs: (number | undefined)[]): number | undefined => (xs.some((x) => x === undefined) ? undefined : xs.reduce<number>((a, b) => a + (b as number), 0));
 
+/**
+ * A kernel thread has no user address space (no mm): its status has no VmSize, VmRSS or RssAnon lines and
+ * the collector reads no smaps_rollup for it. Its user memory is known to be 0, not unknown.
+ */
+const userMem =
+  (get: (p: ProcSample, pageSizeBytes: number) => number | undefined) =>
+  (p: ProcSample, pageSizeBytes: number): number | undefined =>
+    p.isKernelThread ? 0 : get(p, pageSizeBytes);
+
 export const PROC_FIELDS: ProcField[] = [
   { id: 'pid', title: 'PID', unit: 'id', source: '/proc/[pid]', get: (p) => p.pid, summable: false },
   { id: 'user', title: 'USER', unit: 'text', text: true, source: 'status "Uid:" (effective) and /etc/passwd', get: (p) => p.user ?? (p.uid === undefined ? undefined : String(p.uid)), summable: false },
@@ -28,18 +37,18 @@ export const PROC_FIELDS: ProcField[] = [
     id: 'command', title: 'COMMAND', unit: 'text', text: true, source: 'cmdline, else [comm]',
     get: (p) => (p.cmdline && p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`), summable: false,
   },
-  { id: 'virt', title: 'VIRT', unit: 'bytes', source: 'status "VmSize:" (stat vsize when status is unreadable)', get: (p) => p.status?.vmSizeBytes ?? p.stat.vsizeBytes, summable: true },
-  { id: 'rss', title: 'RSS', unit: 'bytes', source: 'status "VmRSS:" = RssAnon + RssFile + RssShmem (stat rss when status is unreadable)', get: (p, ps) => p.status?.vmRssBytes ?? p.stat.rssPages * ps, summable: true },
-  { id: 'pss', title: 'PSS', unit: 'bytes', source: 'smaps_rollup "Pss:": each page divided by the number of processes mapping it', get: (p) => p.rollup?.pssBytes, summable: true },
-  { id: 'uss', title: 'USS', unit: 'bytes', source: 'smaps_rollup "Private_Clean:" + "Private_Dirty:": pages mapped by this process alone', get: (p) => (p.rollup ? p.rollup.privateCleanBytes + p.rollup.privateDirtyBytes : undefined), summable: true },
-  { id: 'shr', title: 'SHR', unit: 'bytes', source: 'status "RssFile:" + "RssShmem:" (as top and htop show SHR)', get: (p) => sum(p.status?.rssFileBytes, p.status?.rssShmemBytes), summable: true },
+  { id: 'virt', title: 'VIRT', unit: 'bytes', source: 'status "VmSize:" (stat vsize when status is unreadable)', get: userMem((p) => p.status?.vmSizeBytes ?? p.stat.vsizeBytes), summable: true },
+  { id: 'rss', title: 'RSS', unit: 'bytes', source: 'status "VmRSS:" = RssAnon + RssFile + RssShmem (stat rss when status is unreadable)', get: userMem((p, ps) => p.status?.vmRssBytes ?? p.stat.rssPages * ps), summable: true },
+  { id: 'pss', title: 'PSS', unit: 'bytes', source: 'smaps_rollup "Pss:": each page divided by the number of processes mapping it', get: userMem((p) => p.rollup?.pssBytes), summable: true },
+  { id: 'uss', title: 'USS', unit: 'bytes', source: 'smaps_rollup "Private_Clean:" + "Private_Dirty:": pages mapped by this process alone', get: userMem((p) => (p.rollup ? p.rollup.privateCleanBytes + p.rollup.privateDirtyBytes : undefined)), summable: true },
+  { id: 'shr', title: 'SHR', unit: 'bytes', source: 'status "RssFile:" + "RssShmem:" (as top and htop show SHR)', get: userMem((p) => sum(p.status?.rssFileBytes, p.status?.rssShmemBytes)), summable: true },
   {
     id: 'swap', title: 'SWAP', unit: 'bytes', source: 'smaps_rollup "SwapPss:" (shared swap divided among sharers), else status "VmSwap:"',
-    get: (p) => p.rollup?.swapPssBytes ?? p.status?.vmSwapBytes, summable: true,
+    get: userMem((p) => p.rollup?.swapPssBytes ?? p.status?.vmSwapBytes), summable: true,
   },
-  { id: 'anon', title: 'ANON', unit: 'bytes', source: 'status "RssAnon:" (Linux 4.5+)', get: (p) => p.status?.rssAnonBytes, summable: true },
-  { id: 'file', title: 'FILE', unit: 'bytes', source: 'status "RssFile:" (Linux 4.5+)', get: (p) => p.status?.rssFileBytes, summable: true },
-  { id: 'shmem', title: 'SHMEM', unit: 'bytes', source: 'status "RssShmem:" (Linux 4.5+)', get: (p) => p.status?.rssShmemBytes, summable: true },
+  { id: 'anon', title: 'ANON', unit: 'bytes', source: 'status "RssAnon:" (Linux 4.5+)', get: userMem((p) => p.status?.rssAnonBytes), summable: true },
+  { id: 'file', title: 'FILE', unit: 'bytes', source: 'status "RssFile:" (Linux 4.5+)', get: userMem((p) => p.status?.rssFileBytes), summable: true },
+  { id: 'shmem', title: 'SHMEM', unit: 'bytes', source: 'status "RssShmem:" (Linux 4.5+)', get: userMem((p) => p.status?.rssShmemBytes), summable: true },
   { id: 'minflt', title: 'MINFLT', unit: 'count', source: 'stat field 10 minflt: minor faults since the process started', get: (p) => p.stat.minfltCount, summable: true },
   { id: 'majflt', title: 'MAJFLT', unit: 'count', source: 'stat field 12 majflt: major faults (page read from disk or swap) since start', get: (p) => p.stat.majfltCount, summable: true },
   { id: 'oom', title: 'OOM', unit: 'score', source: 'oom_score: the OOM killer\'s badness, 0-1000 (+adj)', get: (p) => p.oomScore, summable: false },

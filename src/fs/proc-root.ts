@@ -47,7 +47,8 @@ export class ProcRoot {
   }
 
   procPath(rel: string): string {
-    return path.join(this.procDir, rel);
+    // Hot path (several calls per process per scan): plain "123/status" needs no normalising.
+    return isPlainRel(rel) ? `${this.procDir}/${rel}` : path.join(this.procDir, rel);
   }
 
   sysPath(rel: string): string {
@@ -170,18 +171,19 @@ export class ProcRoot {
   }
 
   private readText(abs: string, rel: string | undefined, maxBytes: number): string {
-    const pid = rel === undefined ? undefined : pidOf(rel);
+    // The pid is only needed to name an error.
+    const pidOfRel = (): number | undefined => (rel === undefined ? undefined : pidOf(rel));
     let fd: number;
     try {
       fd = fs.openSync(abs, 'r');
     } catch (e) {
-      throw toProcError(e, abs, pid);
+      throw toProcError(e, abs, pidOfRel());
     }
     try {
       let len = 0;
       for (;;) {
         if (len === this.buf.length) {
-          if (len >= maxBytes) throw new ProcError('failed', abs, pid, new Error(`larger than ${maxBytes} bytes`));
+          if (len >= maxBytes) throw new ProcError('failed', abs, pidOfRel(), new Error(`larger than ${maxBytes} bytes`));
           const bigger = Buffer.allocUnsafe(Math.min(maxBytes, this.buf.length * 4));
           this.buf.copy(bigger, 0, 0, len);
           this.buf = bigger;
@@ -192,7 +194,7 @@ export class ProcRoot {
       }
       return this.buf.toString('utf8', 0, len);
     } catch (e) {
-      throw e instanceof ProcError ? e : toProcError(e, abs, pid);
+      throw e instanceof ProcError ? e : toProcError(e, abs, pidOfRel());
     } finally {
       fs.closeSync(fd);
     }
@@ -218,6 +220,12 @@ export class ProcFile {
   close(): void {
     fs.closeSync(this.fd);
   }
+}
+
+/** "123/status", "sys/vm": no leading or trailing slash, no empty, "." or ".." component. */
+function isPlainRel(rel: string): boolean {
+  if (rel === '' || rel.charCodeAt(0) === 47 /* / */ || rel.charCodeAt(rel.length - 1) === 47) return false;
+  return !rel.includes('//') && !rel.includes('./') && !rel.endsWith('.');
 }
 
 function pidOf(rel: string): number | undefined {
