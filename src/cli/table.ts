@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import pc from 'picocolors';
+import { pc } from './color.js';
 
 export interface Column<Row> {
   title: string;
@@ -9,7 +9,7 @@ export interface Column<Row> {
 
 /**
  * A borderless, aligned text table (as ps and smem print), rendered by cli-table3.
- * Colour only when picocolors says the terminal wants it (a TTY, and no NO_COLOR).
+ * Colour only where colorWanted() says so (a TTY, and no NO_COLOR).
  */
 export function renderTable<Row>(columns: Column<Row>[], rows: Row[], footer: Row[] = []): string {
   const table = new Table({
