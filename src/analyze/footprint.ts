@@ -1,6 +1,5 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import type { ProcSample } from '../collect/sample.js';
-import { readPidMaps } from '../procfs/pid-maps.js';
 import { FrameSets, scanFrames, type FrameBreakdown, type FrameScan, type SetFootprint } from '../pages/index.js';
 import type { ProcGroup } from './groups.js';
 
@@ -89,7 +88,7 @@ export function scanProcs(root: ProcRoot, procs: ProcSample[], pageSizeBytes = 4
   const users = procs.filter((p) => !p.isKernelThread);
   const scan = scanFrames(
     root,
-    users.map((p) => ({ pid: p.pid, ranges: () => readPidMaps(root, p.pid) })),
+    users.map((p) => ({ pid: p.pid })),
     { pageSizeBytes },
   );
   return { scan, sets: new FrameSets(scan), index: new Map(users.map((p, i) => [p.key, i])), procs: users };
@@ -141,12 +140,12 @@ export function exactFootprints(root: ProcRoot, procs: ProcSample[], groups: Pro
   };
   if (!scan.pfnsVisible) out.reason = 'page frame numbers are hidden without CAP_SYS_ADMIN (Linux 4.2+): run as root';
   else if (!scan.kpageCount) out.reason = '/proc/kpagecount is not readable';
+  const splits = ps.sets.splitEach();
   for (const p of ps.procs) {
     const i = ps.index.get(p.key)!;
     const pf = scan.procs[i];
     if (pf.error) continue;
-    ps.sets.measure([i]);
-    const [m] = ps.sets.splitMembers();
+    const m = splits[i];
     out.procs.set(p.key, {
       key: p.key, pid: p.pid, mappedBytes: pf.frames.length * page, residentBytes: m.distinctFrames * page,
       ussBytes: m.privateFrames === undefined ? undefined : m.privateFrames * page,

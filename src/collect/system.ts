@@ -40,11 +40,11 @@ export interface HiddenHolder {
   source: string;
 }
 
-export type SystemSection = 'slabinfo' | 'vmallocinfo' | 'sysfs';
+export type SystemSection = 'slabinfo' | 'vmallocinfo' | 'sysctl' | 'sysfs';
 
 /**
- * Read the system files. slabinfo and vmallocinfo are read only when asked for: they are
- * the two expensive ones (vmallocinfo walks every vmap area under a lock).
+ * Read the system files. The expensive or many-file sections are read only when asked for:
+ * slabinfo, vmallocinfo (walks every vmap area under a lock), /proc/sys/vm and sysfs.
  */
 export function collectSystem(root: ProcRoot, gaps: GapLog, pageSizeBytes: number, extra: SystemSection[] = []): SystemSample {
   const sys: SystemSample = { meminfo: readMeminfo(root) };
@@ -53,8 +53,11 @@ export function collectSystem(root: ProcRoot, gaps: GapLog, pageSizeBytes: numbe
   sys.swaps = optional(gaps, '/proc/swaps', () => readSwaps(root));
   if (extra.includes('slabinfo')) sys.slabinfo = optional(gaps, '/proc/slabinfo', () => readSlabinfo(root, pageSizeBytes));
   if (extra.includes('vmallocinfo')) sys.vmallocinfo = optional(gaps, '/proc/vmallocinfo', () => readVmallocinfo(root, pageSizeBytes));
-  sys.sysVm = optional(gaps, '/proc/sys/vm', () => readSysVm(root));
-  sys.overcommitMemory = sys.sysVm?.overcommitMemory;
+  // /proc/sys/vm is some 50 files: read only by the commands that use the settings.
+  if (extra.includes('sysctl')) {
+    sys.sysVm = optional(gaps, '/proc/sys/vm', () => readSysVm(root));
+    sys.overcommitMemory = sys.sysVm?.overcommitMemory;
+  }
   if (extra.includes('sysfs') && root.hasSys()) readSysfsSections(root, gaps, pageSizeBytes, sys);
   return sys;
 }

@@ -2,17 +2,19 @@
  * Every physical frame seen in a scan, numbered densely 0..frameCount-1 in order of first sight.
  *
  * PFN -> id goes through a two-level table: the PFN space is cut into chunks of 4096 frames
- * (16 MiB of RAM with 4 KiB pages) and a chunk's Int32Array(4096) is allocated only when one of
- * its frames is seen. Memory is 16 KiB per touched chunk (at most 4 bytes per PFN of RAM, i.e.
- * RAM/1024: 24 MiB for 24 GiB, usually far less) plus 20 bytes per distinct frame seen, so it
- * follows what processes map, not how big the machine is. Lookups are two array loads; a
- * one-chunk cache makes runs of nearby PFNs (the common case) one load.
+ * (16 MiB of RAM with 4 KiB pages) and a chunk's Int32Array is allocated only when one of its
+ * frames is seen. A chunk holds 4096 slots (id + 1, 0 for none) followed by a 4096-bit map of the
+ * slots in use, so frames can be listed in PFN order without looking at empty slots. Memory is
+ * 16.5 KiB per touched chunk (about 4 bytes per PFN of RAM, i.e. RAM/1024: 24 MiB for 24 GiB,
+ * usually far less) plus 20 bytes per distinct frame seen, so it follows what processes map, not
+ * how big the machine is. Lookups are two array loads; a one-chunk cache makes runs of nearby
+ * PFNs (the common case) one load.
  *
  * Per frame: its PFN, how many page table entries of the scanned processes map it (`mapCount`,
  * comparable to kpagecount), and which scanned process mapped it (`owner`: the process index,
  * or -1 once a second process maps it).
  */
-import { HI, LO, PM_HI_EXCLUSIVE, PM_HI_PFN_MASK, PM_HI_PRESENT, PM_HI_SWAP } from './pagemap.js';
+import { HI, LO, PM_HI_PFN_MASK, PM_HI_SWAP } from './pagemap.js';
 
 export const CHUNK_SHIFT = 12;
 /** Chunks below this number (PFNs below 2^32, 16 TiB of 4 KiB frames) sit in a flat array. */
@@ -27,6 +29,9 @@ export const C_SWAP = 3;
 const lo = LO;
 const hi = HI;
 export const CHUNK_FRAMES = 1 << CHUNK_SHIFT;
+/** Int32 words of a chunk's slot-in-use bitmap, stored after its slots. */
+const CHUNK_BITMAP_WORDS = CHUNK_FRAMES >>> 5;
+const CHUNK_WORDS = CHUNK_FRAMES + CHUNK_BITMAP_WORDS;
 export const OWNER_SHARED = -1;
 
 export class FrameTable {
@@ -38,15 +43,16 @@ export class FrameTable {
   private far = new Map<number, Int32Array>();
   private nChunks = 0;
   private lastChunkNo = -1;
-  private lastChunk: Int32Array = new Int32Array(0);
+  private lastChunk: Int32Array = new Int32Array(CHUNK_WORDS);
 
   /**
-   * Decode `entries` pagemap entries (a Uint32Array view, two halves per entry) and count each
-   * present page with a visible PFN as a mapping by `procIdx`. Frame ids go to out[n..]; the
-   * caller guarantees room for `entries` more. Swap slots go to `swaps`. Returns the new n.
-   * This is the scan's inner loop: one function, typed arrays only, no allocation per entry.
+   * Decode `entries` pagemap entries (an Int32Array view, two halves per entry, from entry
+   * `first`) and count each present page with a visible PFN as a mapping by `procIdx`. Frame ids
+   * go to out[n..]; the caller guarantees room for `entries` more. Swap slots go to `swaps`.
+   * Returns the new n. This is the scan's inner loop: one function, typed arrays only, no call
+   * or allocation per entry but for a frame seen for the first time.
    */
-  ingestPagemap(u32: Uint32Array, entries: number, procIdx: number, out: Uint32Array, n: number, counters: Float64Array, swaps: number[]): number {
+  ingestPagemap(i32: Int32Array, first: number, entries: number, procIdx: number, out: Uint32Array, n: number, counters: Float64Array, swaps: number[]): number {
     let present = 0;
     let exclusive = 0;
     let hidden = 0;
@@ -54,21 +60,27 @@ export class FrameTable {
     let owner = this.owner;
     let chunkNo = this.lastChunkNo;
     let chunk = this.lastChunk;
-    for (let i = 0; i < entries; i++) {
-      const h = u32[2 * i + hi];
-      if ((h & PM_HI_PRESENT) === 0) {
+    const end = 2 * (first + entries);
+    for (let w = 2 * first; w < end; w += 2) {
+      const h = i32[w + hi];
+      // Bit 63 is the sign of the high half: not present (empty, or swapped) when clear.
+      if (h >= 0) {
         if ((h & PM_HI_SWAP) !== 0) {
           counters[C_SWAP]++;
-          swaps.push((h & PM_HI_PFN_MASK) * 0x1_0000_0000 + u32[2 * i + lo]);
+          swaps.push((h & PM_HI_PFN_MASK) * 0x1_0000_0000 + (i32[w + lo] >>> 0));
         }
         continue;
       }
       present++;
-      if ((h & PM_HI_EXCLUSIVE) !== 0) exclusive++;
-      const pfnHi = h & PM_HI_PFN_MASK;
-      const l = u32[2 * i + lo];
-      if (pfnHi !== 0) {
-        out[n++] = this.map(pfnHi * 0x1_0000_0000 + l, procIdx);
+      exclusive += (h >>> 24) & 1;
+      const l = i32[w + lo];
+      if ((h & PM_HI_PFN_MASK) !== 0 || l < 0) {
+        // PFN of 2^31 or more (8 TiB of RAM and up): the general path.
+        out[n++] = this.map((h & PM_HI_PFN_MASK) * 0x1_0000_0000 + (l >>> 0), procIdx);
+        mapCount = this.mapCount;
+        owner = this.owner;
+        chunkNo = this.lastChunkNo;
+        chunk = this.lastChunk;
         continue;
       }
       if (l === 0) {
@@ -77,22 +89,22 @@ export class FrameTable {
       }
       const no = l >>> CHUNK_SHIFT;
       if (no !== chunkNo) {
-        chunk = this.lastChunk = this.chunk(no, true)!;
-        chunkNo = this.lastChunkNo = no;
+        chunk = this.chunkFor(no);
+        chunkNo = no;
       }
-      const slot = l & (CHUNK_FRAMES - 1);
-      const stored = chunk[slot];
-      if (stored !== 0) {
-        const id = stored - 1;
+      const id = chunk[l & (CHUNK_FRAMES - 1)] - 1;
+      if (id >= 0) {
         mapCount[id]++;
         if (owner[id] !== procIdx) owner[id] = OWNER_SHARED;
         out[n++] = id;
       } else {
-        out[n++] = this.map(l, procIdx);
+        out[n++] = this.add(l, chunk, l & (CHUNK_FRAMES - 1), procIdx);
         mapCount = this.mapCount;
         owner = this.owner;
       }
     }
+    this.lastChunkNo = chunkNo;
+    this.lastChunk = chunk;
     counters[C_PRESENT] += present;
     counters[C_EXCLUSIVE] += exclusive;
     counters[C_HIDDEN] += hidden;
@@ -102,11 +114,7 @@ export class FrameTable {
   /** Count one mapping of `pfn` by process `procIdx`; returns the frame id. */
   map(pfn: number, procIdx: number): number {
     const chunkNo = pfn < 0x1_0000_0000 ? pfn >>> CHUNK_SHIFT : Math.floor(pfn / CHUNK_FRAMES);
-    let chunk = this.lastChunk;
-    if (chunkNo !== this.lastChunkNo) {
-      chunk = this.lastChunk = this.chunk(chunkNo, true)!;
-      this.lastChunkNo = chunkNo;
-    }
+    const chunk = chunkNo === this.lastChunkNo ? this.lastChunk : this.chunkFor(chunkNo);
     const slot = pfn - chunkNo * CHUNK_FRAMES;
     const stored = chunk[slot];
     if (stored !== 0) {
@@ -115,50 +123,87 @@ export class FrameTable {
       if (this.owner[id] !== procIdx) this.owner[id] = OWNER_SHARED;
       return id;
     }
+    return this.add(pfn, chunk, slot, procIdx);
+  }
+
+  /**
+   * Add `count` more mappings of each frame in ids[start..end) (ids already in the table, mapped
+   * again by the same page table entries of another process); `shared` marks them shared.
+   */
+  addMappings(ids: Uint32Array, start: number, end: number, count: number, shared: boolean): void {
+    const mapCount = this.mapCount;
+    const owner = this.owner;
+    for (let k = start; k < end; k++) {
+      const id = ids[k];
+      mapCount[id] += count;
+      if (shared) owner[id] = OWNER_SHARED;
+    }
+  }
+
+  private add(pfn: number, chunk: Int32Array, slot: number, procIdx: number): number {
     const id = this.frameCount++;
     if (id === this.pfn.length) this.grow();
     chunk[slot] = id + 1;
+    chunk[CHUNK_FRAMES + (slot >>> 5)] |= 1 << (slot & 31);
     this.pfn[id] = pfn;
     this.mapCount[id] = 1;
     this.owner[id] = procIdx;
     return id;
   }
 
-  private chunk(no: number, create: boolean): Int32Array | undefined {
+  /** The chunk numbered `no`, created if new; it becomes the one-chunk cache. */
+  private chunkFor(no: number): Int32Array {
     let c = no < FLAT_CHUNKS ? this.flat[no] : this.far.get(no);
-    if (c === undefined && create) {
-      c = new Int32Array(CHUNK_FRAMES);
+    if (c === undefined) {
+      c = new Int32Array(CHUNK_WORDS);
       if (no < FLAT_CHUNKS) {
         while (this.flat.length < no) this.flat.push(undefined);
         this.flat[no] = c;
       } else this.far.set(no, c);
       this.nChunks++;
     }
+    this.lastChunkNo = no;
+    this.lastChunk = c;
     return c;
+  }
+
+  private chunkIfAny(no: number): Int32Array | undefined {
+    return no < FLAT_CHUNKS ? this.flat[no] : this.far.get(no);
   }
 
   /** Frame id of `pfn`, or -1 if no scanned process maps it. */
   idOf(pfn: number): number {
     const no = Math.floor(pfn / CHUNK_FRAMES);
-    const c = this.chunk(no, false);
+    const c = this.chunkIfAny(no);
     return c === undefined ? -1 : c[pfn - no * CHUNK_FRAMES] - 1;
   }
 
-  /** Frame ids in ascending PFN order (walks touched chunks in order; no sort of frames). */
+  /** Frame ids in ascending PFN order (walks the slot bitmaps of touched chunks; no sort). */
   idsByPfn(): Uint32Array {
     const out = new Uint32Array(this.frameCount);
     let k = 0;
-    const walk = (c: Int32Array | undefined): void => {
-      if (c) for (let s = 0; s < CHUNK_FRAMES; s++) if (c[s] !== 0) out[k++] = c[s] - 1;
-    };
-    for (let no = 0; no < this.flat.length; no++) walk(this.flat[no]);
-    for (const no of [...this.far.keys()].sort((a, b) => a - b)) walk(this.far.get(no));
+    const chunks: Int32Array[] = [];
+    for (let no = 0; no < this.flat.length; no++) {
+      const c = this.flat[no];
+      if (c !== undefined) chunks.push(c);
+    }
+    for (const no of [...this.far.keys()].sort((a, b) => a - b)) chunks.push(this.far.get(no)!);
+    for (const c of chunks) {
+      for (let w = 0; w < CHUNK_BITMAP_WORDS; w++) {
+        let bits = c[CHUNK_FRAMES + w];
+        while (bits !== 0) {
+          const b = 31 - Math.clz32(bits & -bits);
+          bits &= bits - 1;
+          out[k++] = c[(w << 5) + b] - 1;
+        }
+      }
+    }
     return out;
   }
 
   /** Bytes held by the table itself (chunks, the flat chunk index and per-frame arrays). */
   memoryBytes(): number {
-    return this.nChunks * CHUNK_FRAMES * 4 + this.flat.length * 8 + this.pfn.byteLength + this.mapCount.byteLength + this.owner.byteLength;
+    return this.nChunks * CHUNK_WORDS * 4 + this.flat.length * 8 + this.pfn.byteLength + this.mapCount.byteLength + this.owner.byteLength;
   }
 
   /** Touched chunks: each stands for CHUNK_FRAMES frames of physical address space. */

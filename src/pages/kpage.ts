@@ -108,6 +108,54 @@ export function readKpages(
   return { reads };
 }
 
+/**
+ * readKpages for the frames of a table: `ids` in ascending PFN order, `pfnOf[id]` their PFNs.
+ * Fills count[id] (kpagecount, capped at 2^32 - 1) and flags[id] (kpageflags bits 0-31).
+ * Returns the number of reads.
+ */
+export function readKpageTable(
+  countFile: ProcFile,
+  flagsFile: ProcFile,
+  ids: Uint32Array,
+  pfnOf: Float64Array,
+  count: Uint32Array,
+  flags: Uint32Array,
+): number {
+  const bytes = KPAGE_BATCH * 8;
+  const cbuf = Buffer.from(new ArrayBuffer(bytes));
+  const fbuf = Buffer.from(new ArrayBuffer(bytes));
+  const c32 = new Uint32Array(cbuf.buffer);
+  const f32 = new Uint32Array(fbuf.buffer);
+  const lo = LO;
+  const hi = 1 - LO;
+  let reads = 0;
+  let i = 0;
+  const n = ids.length;
+  while (i < n) {
+    const first = pfnOf[ids[i]];
+    let prev = first;
+    let j = i + 1;
+    for (; j < n; j++) {
+      const p = pfnOf[ids[j]];
+      if (p - prev > KPAGE_GAP || p - first >= KPAGE_BATCH) break;
+      prev = p;
+    }
+    const len = (prev - first + 1) * 8;
+    const gotC = fullRead(countFile, cbuf, len, first * 8);
+    const gotF = fullRead(flagsFile, fbuf, len, first * 8);
+    reads += 2;
+    for (let k = i; k < j; k++) {
+      const id = ids[k];
+      const off = pfnOf[id] - first;
+      const w = off * 2;
+      count[id] = off * 8 < gotC ? (c32[w + hi] !== 0 ? 0xffffffff : c32[w + lo]) : 0;
+      flags[id] = off * 8 < gotF ? f32[w + lo] : 0;
+    }
+    i = j;
+  }
+  return reads;
+}
+
 function fullRead(file: ProcFile, buf: Buffer, len: number, pos: number): number {
   let got = 0;
   while (got < len) {

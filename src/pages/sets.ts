@@ -65,8 +65,8 @@ export interface SharedWith {
 
 /** Scratch space sized to the scan's frames, reused across many sets. */
 export class FrameSets {
-  private stamp: Float64Array;
-  private seen: Float64Array;
+  private stamp: Uint32Array;
+  private seen: Uint32Array;
   private inSet: Uint32Array;
   private setOwner: Int32Array;
   private distinct: Uint32Array;
@@ -77,11 +77,20 @@ export class FrameSets {
 
   constructor(readonly scan: FrameScan) {
     const m = scan.table.frameCount;
-    this.stamp = new Float64Array(m);
-    this.seen = new Float64Array(m);
+    this.stamp = new Uint32Array(m);
+    this.seen = new Uint32Array(m);
     this.inSet = new Uint32Array(m);
     this.setOwner = new Int32Array(m);
     this.distinct = new Uint32Array(m);
+  }
+
+  /** A fresh mark for `seen` (marks are 32-bit: all are cleared when they run out). */
+  private nextTick(): number {
+    if (this.tick === 0xffffffff) {
+      this.tick = 0;
+      this.seen.fill(0);
+    }
+    return ++this.tick;
   }
 
   /** Footprint of the processes at these indices of scan.procs. */
@@ -89,6 +98,10 @@ export class FrameSets {
     const { procs, table } = this.scan;
     const kpc = this.scan.kpageCount;
     const flags = this.scan.kpageFlags;
+    if (this.gen === 0xffffffff) {
+      this.gen = 0;
+      this.stamp.fill(0);
+    }
     const g = ++this.gen;
     this.lastMembers = members;
     let nd = 0;
@@ -152,7 +165,7 @@ export class FrameSets {
     const out: MemberSplit[] = [];
     for (const m of this.lastMembers) {
       const p = procs[m];
-      const t = ++this.tick;
+      const t = this.nextTick();
       const s: MemberSplit = { procIdx: m, mappedPages: p.frames.length, distinctFrames: 0, sharedInSetFrames: 0, sharedOutsideFrames: 0 };
       if (kpc) s.privateFrames = s.privateAnonFrames = 0;
       const pfns: number[] = [];
@@ -177,6 +190,62 @@ export class FrameSets {
     return out;
   }
 
+  /**
+   * Each scanned process as a set of its own: element i is what measure([i]) then
+   * splitMembers(withPfns)[0] give, in one pass over each process's frames (a frame is this
+   * process's alone among those scanned when the table's owner says so). Leaves the last measured
+   * set as it was. A process that could not be read gets no frames.
+   */
+  splitEach(withPfns = false): MemberSplit[] {
+    const { procs, table } = this.scan;
+    const kpc = this.scan.kpageCount;
+    const flags = this.scan.kpageFlags;
+    const mapCount = table.mapCount;
+    const owner = table.owner;
+    const anon = 1 << KPF_ANON;
+    const seen = this.seen;
+    const out: MemberSplit[] = [];
+    for (let m = 0; m < procs.length; m++) {
+      const p = procs[m];
+      const t = this.nextTick();
+      const fr = p.frames;
+      let distinct = 0;
+      let shared = 0;
+      let priv = 0;
+      let privAnon = 0;
+      const pfns: number[] = [];
+      if (!p.error) {
+        for (let i = 0; i < fr.length; i++) {
+          const id = fr[i];
+          if (seen[id] === t) continue;
+          seen[id] = t;
+          if (kpc !== undefined) {
+            const c = kpc[id];
+            if (c === 0) continue;
+            distinct++;
+            if (owner[id] !== m || c > mapCount[id]) shared++;
+            else {
+              priv++;
+              if (flags !== undefined && (flags[id] & anon) !== 0) privAnon++;
+              if (withPfns) pfns.push(table.pfn[id]);
+            }
+          } else {
+            distinct++;
+            if (owner[id] !== m) shared++;
+          }
+        }
+      }
+      const s: MemberSplit = { procIdx: m, mappedPages: fr.length, distinctFrames: distinct, sharedInSetFrames: 0, sharedOutsideFrames: shared };
+      if (kpc) {
+        s.privateFrames = priv;
+        s.privateAnonFrames = privAnon;
+      }
+      if (withPfns) s.privatePfns = Float64Array.from(pfns);
+      out.push(s);
+    }
+    return out;
+  }
+
   /** Outside processes that map frames of the set last measured, most frames first. */
   sharedWith(): SharedWith[] {
     const { procs } = this.scan;
@@ -186,7 +255,7 @@ export class FrameSets {
     const out: SharedWith[] = [];
     for (let m = 0; m < procs.length; m++) {
       if (members.has(m)) continue;
-      const t = ++this.tick;
+      const t = this.nextTick();
       let n = 0;
       const fr = procs[m].frames;
       for (let i = 0; i < fr.length; i++) {
