@@ -4,7 +4,8 @@ import { collectSampleAsync } from '../collect/collector.js';
 import type { ProcSample, Sample } from '../collect/sample.js';
 import { GROUP_BYS, groupProcs, type GroupBy } from '../analyze/groups.js';
 import { rssOverUsed, usedBytes } from '../analyze/totals.js';
-import { PROC_FIELDS, jsonKey, procField, type ProcField } from '../fields/process.js';
+import { EXACT_FIELDS, PROC_FIELDS, jsonKey, procField, type ExactField, type ProcField } from '../fields/process.js';
+import { addExactColumns, type ExactSummary } from './ps-exact.js';
 import { formatBytes, formatCount } from '../fields/units.js';
 import { UsageError } from './errors.js';
 import type { Column } from './table.js';
@@ -22,6 +23,7 @@ interface PsOptions {
   limit?: string;
   group?: string;
   kernel?: boolean;
+  exact?: boolean;
 }
 
 /** A table row: one process, or one group of processes with summed values. */
@@ -46,12 +48,14 @@ export function configure(cmd: Command): void {
     .option('--bytes', 'exact byte counts instead of human units')
     .option('--csv', 'print CSV (the columns of the JSON rows)')
     .option('--kernel', 'include kernel threads')
+    .option('--exact', 'add exact USS (and, with --group, each group\'s footprint) from page frames; needs root')
     .action((opts: PsOptions) => runPs(opts));
 }
 
 async function runPs(opts: PsOptions): Promise<void> {
-  const sortField = procField(opts.sort);
-  if (!sortField) throw new UsageError(`unknown --sort field '${opts.sort}' (one of: ${PROC_FIELDS.map((f) => f.id).join(', ')})`);
+  const sortable: (ProcField | ExactField)[] = [...PROC_FIELDS, ...(opts.exact ? EXACT_FIELDS.filter((f) => (f.rows === 'group') === Boolean(opts.group)) : [])];
+  const sortField = sortable.find((f) => f.id === opts.sort);
+  if (!sortField) throw new UsageError(`unknown --sort field '${opts.sort}' (one of: ${sortable.map((f) => f.id).join(', ')})`);
   if (opts.group && !GROUP_BYS.includes(opts.group as GroupBy)) throw new UsageError(`--group takes ${GROUP_BYS.join(', ')}, not '${opts.group}'`);
   const limit = opts.limit === undefined ? undefined : Number(opts.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit takes a positive whole number, not '${opts.limit}'`);
@@ -66,9 +70,10 @@ async function runPs(opts: PsOptions): Promise<void> {
   const procs = sample.procs.filter((p) => (opts.kernel || !p.isKernelThread) && matches(p, opts));
   const ps = sample.header.caps.pageSizeBytes;
   let rows = opts.group ? groupRows(procs, opts.group as GroupBy, ps) : procs.map((p) => procRow(p, ps));
-  rows = sortRows(rows, sortField);
   // Groups leave kernel threads out (they own no user memory): so must the totals under them.
   const totals = totalRow(opts.group ? procs.filter((p) => !p.isKernelThread) : procs, ps);
+  const exact = opts.exact ? addExactColumns(root, sample, procs, rows, totals, opts.group as GroupBy | undefined) : undefined;
+  rows = sortRows(rows, sortField);
   const shown = limit ? rows.slice(0, limit) : rows;
   const fmt = (n: number): string => formatBytes(n, opts.bytes);
   const notes: string[] = [];
@@ -76,19 +81,24 @@ async function runPs(opts: PsOptions): Promise<void> {
   if (over) notes.push(over.sentence);
   if (totals.partial.includes('pss')) notes.push(`PSS is unknown for ${countUnknown(procs, 'pss', ps)} processes; the PSS total covers the rest.`);
 
+  if (exact) notes.push(exact.note);
+  const exactCols = exact ? EXACT_FIELDS.filter((f) => (f.rows === 'group') === Boolean(opts.group)) : [];
+
   if (opts.json) {
-    process.stdout.write(JSON.stringify(psJson(sample, opts.group ?? null, shown, totals, notes), null, 1) + '\n');
+    process.stdout.write(JSON.stringify(psJson(sample, opts.group ?? null, shown, totals, notes, exactCols, exact), null, 1) + '\n');
     return;
   }
   // The table renderer (cli-table3) loads only for the outputs that use it: --json never pays for it.
   const { renderCsv, renderTable } = await import('./table.js');
   if (opts.csv) {
     const fields = PROC_FIELDS;
-    const header = ['key', ...(opts.group ? ['label', 'processCount'] : []), ...fields.map(jsonKey)];
-    process.stdout.write(renderCsv(header, shown.map((r) => [r.key, ...(opts.group ? [r.label, r.processCount] : []), ...fields.map((f) => r.values[f.id])])));
+    const header = ['key', ...(opts.group ? ['label', 'processCount'] : []), ...fields.map(jsonKey), ...exactCols.map((f) => f.key)];
+    process.stdout.write(
+      renderCsv(header, shown.map((r) => [r.key, ...(opts.group ? [r.label, r.processCount] : []), ...fields.map((f) => r.values[f.id]), ...exactCols.map((f) => r.values[f.id])])),
+    );
     return;
   }
-  process.stdout.write(renderPsTable(renderTable, shown, totals, opts, sample, notes) + '\n');
+  process.stdout.write(renderPsTable(renderTable, shown, totals, opts, sample, notes, exactCols) + '\n');
 }
 
 function matches(p: ProcSample, o: PsOptions): boolean {
@@ -144,7 +154,7 @@ function countUnknown(procs: ProcSample[], id: string, pageSize: number): number
 }
 
 /** Sort descending for numbers (unknown last), ascending for text. */
-function sortRows(rows: PsRow[], f: ProcField): PsRow[] {
+function sortRows(rows: PsRow[], f: ProcField | ExactField): PsRow[] {
   return [...rows].sort((a, b) => {
     const x = a.values[f.id];
     const y = b.values[f.id];
@@ -154,7 +164,15 @@ function sortRows(rows: PsRow[], f: ProcField): PsRow[] {
   });
 }
 
-function renderPsTable(renderTable: typeof import('./table.js').renderTable, rows: PsRow[], totals: PsRow, opts: PsOptions, sample: Sample, notes: string[]): string {
+function renderPsTable(
+  renderTable: typeof import('./table.js').renderTable,
+  rows: PsRow[],
+  totals: PsRow,
+  opts: PsOptions,
+  sample: Sample,
+  notes: string[],
+  exactCols: ExactField[],
+): string {
   const fmtCell = (f: ProcField, r: PsRow): string => {
     const v = r.values[f.id];
     if (f.unit === 'text') return v === undefined ? '?' : truncate(printable(String(v)), 60);
@@ -169,6 +187,9 @@ function renderPsTable(renderTable: typeof import('./table.js').renderTable, row
     align: f.text ? 'left' : 'right',
     value: (r: PsRow) => fmtCell(f, r),
   }));
+  for (const f of exactCols) {
+    cols.push({ title: f.title, align: 'right', value: (r: PsRow) => { const v = r.values[f.id]; return typeof v === 'number' ? formatBytes(v, opts.bytes) : '?'; } });
+  }
   // COMMAND last, as ps and top print it: it is the one column of unbounded width.
   const cmdIdx = fields.findIndex((f) => f.id === 'command');
   cols.push(cols.splice(cmdIdx, 1)[0]);
@@ -204,7 +225,7 @@ function partialKeys(r: PsRow): string[] {
 }
 
 /** The documented JSON of `ps --json` (docs/json.md): unknown values are null. */
-function psJson(sample: Sample, group: string | null, rows: PsRow[], totals: PsRow, notes: string[]) {
+function psJson(sample: Sample, group: string | null, rows: PsRow[], totals: PsRow, notes: string[], exactCols: ExactField[], exact: ExactSummary | undefined) {
   const obj = (r: PsRow): Record<string, unknown> => {
     const o: Record<string, unknown> = { key: r.key };
     if (group) Object.assign(o, { label: r.label, processCount: r.processCount, pids: r.pids });
@@ -212,6 +233,7 @@ function psJson(sample: Sample, group: string | null, rows: PsRow[], totals: PsR
       if (group && (f.id === 'pid' || f.id === 'oom')) continue;
       o[jsonKey(f)] = r.values[f.id] ?? null;
     }
+    for (const f of exactCols) o[f.key] = r.values[f.id] ?? null;
     // Keys whose sum left out members with unknown values: a lower bound (the table's "≥").
     if (group) o.partial = partialKeys(r);
     return o;
@@ -227,8 +249,10 @@ function psJson(sample: Sample, group: string | null, rows: PsRow[], totals: PsR
     totals: {
       processCount: totals.processCount,
       ...Object.fromEntries(PROC_FIELDS.filter((f) => f.summable).map((f) => [jsonKey(f), totals.values[f.id] ?? null])),
+      ...Object.fromEntries(exactCols.filter((f) => f.rows === 'group').map((f) => [f.key, totals.values[f.id] ?? null])),
       partial: partialKeys(totals),
     },
+    ...(exact ? { exact: { frames: exact.frames, reason: exact.reason ?? null, scanMs: Math.round(exact.scanMs) } } : {}),
     notes,
     hints: sample.header.hints,
     vanished: sample.header.vanished,

@@ -62,3 +62,37 @@ export function procField(id: string): ProcField | undefined {
 export function jsonKey(f: ProcField): string {
   return f.unit === 'bytes' ? `${f.id}Bytes` : f.unit === 'count' ? `${f.id}Count` : f.id;
 }
+
+/**
+ * Columns of `ps --exact`, measured from page frames (pagemap, kpagecount, kpageflags) rather
+ * than read from one process's files: they exist only when the exact scan ran. Without root
+ * page frame numbers are hidden, and the fallback named in `fallback` is shown instead.
+ */
+export interface ExactField {
+  id: string;
+  title: string;
+  /** JSON key (always bytes). */
+  key: string;
+  /** Shown on process rows, on group rows (and totals), or both. */
+  rows: 'process' | 'group';
+  source: string;
+  fallback: string;
+}
+
+export const EXACT_FIELDS: ExactField[] = [
+  {
+    id: 'euss', title: 'EUSS', key: 'exactUssBytes', rows: 'process',
+    source: 'frames this process alone maps: our count of mappers and /proc/kpagecount are both 1',
+    fallback: 'USS from smaps_rollup (Private_Clean + Private_Dirty)',
+  },
+  {
+    id: 'footprint', title: 'FOOTPRINT', key: 'footprintBytes', rows: 'group',
+    source: 'distinct page frames the processes map, each counted once: the RAM the group uses',
+    fallback: 'summed PSS',
+  },
+  {
+    id: 'frees', title: 'FREES', key: 'freedOnKillBytes', rows: 'group',
+    source: 'anonymous frames mapped only by the group: what ending all of it gives back (file pages stay cached)',
+    fallback: 'summed USS',
+  },
+];
