@@ -73,14 +73,26 @@ export const RULES: Record<string, Rule> = {
   'unexplained-large': ({ ledger, sample, fmt }) => {
     const u = ledger.unexplainedBytes;
     if (u < T.unexplainedMinBytes || u < ledger.memTotalBytes * T.unexplainedShare) return undefined;
-    const holders = (sample.system.hidden ?? []).map((h) => `${h.what}${h.bytes !== undefined ? ` (${fmt(h.bytes)})` : ''} [${h.source}]`);
+    const balloon = sample.system.meminfo.balloonBytes;
+    // A holder that says it holds nothing (an empty zram device) is not a likely holder.
+    const holders = (sample.system.hidden ?? []).filter((h) => h.bytes !== 0).map((h) => {
+      const held = h.bytes !== undefined ? `, ${fmt(h.bytes)}` : / \(balloon\)$/.test(h.what) && balloon !== undefined ? `, meminfo Balloon: ${fmt(balloon)}` : '';
+      return `${h.what}${held} [${sysRelative(h.source)}]`;
+    });
+    // 6.12+ counts pages on the kernel's balloon list (virtio_balloon, vmw_balloon) in "Balloon:";
+    // when that line exists and is nearly empty, those balloons are not where the memory went.
+    const balloonEmpty = balloon !== undefined && balloon < u / 10;
     return {
       id: 'unexplained-large', severity: 'warning',
       title: `${fmt(u)} (${pct(u, ledger.memTotalBytes)} of RAM) is used but claimed by no kernel counter`,
-      numbers: { unexplainedBytes: u, memTotalBytes: ledger.memTotalBytes },
-      explanation: 'Memory taken straight from the page allocator appears in no meminfo line: balloon drivers (virtio_balloon, vmw_balloon, hv_balloon, xen), GPU and other drivers calling alloc_pages, socket buffers of some protocols. ' +
-        (holders.length ? `Likely holders on this machine: ${holders.join('; ')}.` : 'No balloon device or GPU driver was found on this machine.'),
-      action: 'On a VM, ask whether the hypervisor inflated the balloon. Otherwise compare before and after unloading a suspect driver, or trace page allocations (memledger trace).',
+      numbers: { unexplainedBytes: u, memTotalBytes: ledger.memTotalBytes, ...(balloon !== undefined ? { balloonBytes: balloon } : {}) },
+      explanation: 'Memory taken straight from the page allocator appears in no meminfo line: balloon drivers (virtio_balloon, vmw_balloon, hv_balloon, xen) on kernels before 6.12, ' +
+        'GPU and other drivers calling alloc_pages, pipe buffers, and socket data queued but not yet read (page fragments; only their headers are slab). ' +
+        (holders.length ? `Likely holders on this machine: ${holders.join('; ')}.` : 'No balloon device, memory device or GPU driver was found on this machine.') +
+        (balloonEmpty ? ` This kernel reports balloon pages (Balloon: ${fmt(balloon)}), so an inflated virtio or VMware balloon does not explain it.` : ''),
+      action: balloonEmpty
+        ? 'Look for queued data: `ss -x -m` and `ss -t -m` (large send or receive queues), processes with many pipes; then drivers, by comparing before and after unloading one, or trace page allocations (memledger trace).'
+        : 'On a VM, ask whether the hypervisor inflated the balloon. Otherwise look for queued socket data (`ss -m`) and pipes, compare before and after unloading a suspect driver, or trace page allocations (memledger trace).',
     };
   },
   'hugetlb-idle': ({ sample, fmt }) => {
@@ -124,15 +136,16 @@ export const RULES: Record<string, Rule> = {
   },
   'commit-near-limit': ({ sample, fmt }) => {
     const m = sample.system.meminfo;
-    if (!m.commitLimitBytes || m.committedAsBytes === undefined || m.committedAsBytes < m.commitLimitBytes * T.commitShare) return undefined;
     const mode = sample.system.overcommitMemory;
+    // Only strict mode enforces CommitLimit. In modes 0 and 1 an idle machine without swap
+    // (CommitLimit = RAM / 2) passes it with a few runtimes that reserve address space.
+    if (mode !== 2) return undefined;
+    if (!m.commitLimitBytes || m.committedAsBytes === undefined || m.committedAsBytes < m.commitLimitBytes * T.commitShare) return undefined;
     return {
-      id: 'commit-near-limit', severity: mode === 2 ? 'warning' : 'info',
+      id: 'commit-near-limit', severity: 'warning',
       title: `Committed memory ${fmt(m.committedAsBytes)} is ${pct(m.committedAsBytes, m.commitLimitBytes)} of CommitLimit ${fmt(m.commitLimitBytes)}`,
-      numbers: { committedAsBytes: m.committedAsBytes, commitLimitBytes: m.commitLimitBytes, ...(mode !== undefined ? { overcommitMemory: mode } : {}) },
-      explanation: mode === 2
-        ? 'With vm.overcommit_memory=2 the kernel refuses any allocation or fork that would push Committed_AS past CommitLimit: "Cannot allocate memory" with RAM still free.'
-        : 'CommitLimit is enforced only with vm.overcommit_memory=2; in the current mode it is informational, but it shows how much memory processes have reserved.',
+      numbers: { committedAsBytes: m.committedAsBytes, commitLimitBytes: m.commitLimitBytes, overcommitMemory: mode },
+      explanation: 'With vm.overcommit_memory=2 the kernel refuses any allocation or fork that would push Committed_AS past CommitLimit: "Cannot allocate memory" with RAM still free.',
       action: 'See memledger commit for who holds the commit charge and whether a fork would fail.',
     };
   },
@@ -173,6 +186,12 @@ export const RULES: Record<string, Rule> = {
     };
   },
 };
+
+/** "/x/trees/t/sys/bus/virtio/..." -> "/sys/bus/virtio/...": where the file is on the machine, whatever root it was read under. */
+function sysRelative(p: string): string {
+  const m = /^.*(\/(?:sys|proc)\/(?:bus|module|devices|kernel|class|block|modules)(?:\/.*)?)$/.exec(p);
+  return m ? m[1] : p;
+}
 
 export const SEVERITY_ORDER = { critical: 0, warning: 1, notice: 2, info: 3 } as const;
 

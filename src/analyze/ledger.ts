@@ -48,7 +48,7 @@ export function buildLedger(sys: SystemSample): Ledger {
       { label: 'inactive file', bytes: m.inactiveFileBytes, source: 'Inactive(file)' },
       { label: 'dirty', bytes: m.dirtyBytes, source: 'Dirty' },
       { label: 'under writeback', bytes: m.writebackBytes, source: 'Writeback' },
-      { label: 'mapped by processes (incl. shmem)', bytes: m.mappedBytes, source: 'Mapped' },
+      { label: 'mapped by processes', bytes: m.mappedBytes, source: 'Mapped (includes mapped shmem)' },
     ],
     note: 'reclaimable unless dirty, mapped and in use, or locked',
   });
@@ -73,7 +73,7 @@ export function buildLedger(sys: SystemSample): Ledger {
   add(vmallocLine(sys));
   add({ id: 'percpu', label: 'Per-CPU allocations', bytes: m.percpuBytes, source: 'Percpu' });
   add(hugetlbLine(sys));
-  if (m.zswapBytes !== undefined) add({ id: 'zswap', label: 'zswap compressed pool', bytes: m.zswapBytes, source: 'Zswap', details: [{ label: 'uncompressed size of what it holds', bytes: m.zswappedBytes, source: 'Zswapped' }] });
+  if (m.zswapBytes !== undefined) add({ id: 'zswap', label: 'zswap compressed pool', bytes: m.zswapBytes, source: 'Zswap', details: [{ label: 'uncompressed size held', bytes: m.zswappedBytes, source: 'Zswapped' }] });
   if (m.balloonBytes !== undefined) add({ id: 'balloon', label: 'Balloon driver', bytes: m.balloonBytes, source: 'Balloon', note: 'pages the hypervisor took back from this guest' });
   if (m.unacceptedBytes) add({ id: 'unaccepted', label: 'Not yet accepted (confidential VM)', bytes: m.unacceptedBytes, source: 'Unaccepted' });
   if (m.hardwareCorruptedBytes) add({ id: 'hwCorrupted', label: 'Hardware-corrupted (poisoned)', bytes: m.hardwareCorruptedBytes, source: 'HardwareCorrupted' });
@@ -103,15 +103,16 @@ function vmallocLine(sys: SystemSample): LedgerLine {
     let stacks = 0;
     for (const [caller, t] of Object.entries(vi.byCaller)) if (/alloc_thread_stack/.test(caller)) stacks += t.ramBytes;
     return {
-      id: 'vmalloc', label: 'vmalloc (modules, BPF, drivers)', bytes: Math.max(0, vi.ramBytes - stacks), source: '/proc/vmallocinfo pages=, less thread stacks',
-      details: [{ label: 'VmallocUsed (includes vmapped stacks)', bytes: m.vmallocUsedBytes, source: 'VmallocUsed' }],
+      id: 'vmalloc', label: 'vmalloc (modules, BPF, drivers)', bytes: Math.max(0, vi.ramBytes - stacks), source: 'vmallocinfo pages= - stacks',
+      details: [{ label: 'VmallocUsed, with stacks', bytes: m.vmallocUsedBytes, source: 'VmallocUsed' }],
+      note: 'thread stacks (alloc_thread_stack_node in /proc/vmallocinfo) are already in KernelStack',
     };
   }
   const used = m.vmallocUsedBytes;
-  if (used === undefined || used === 0) return { id: 'vmalloc', label: 'vmalloc (modules, BPF, drivers)', bytes: undefined, source: 'VmallocUsed (0: not computed on 4.4-5.2; /proc/vmallocinfo needs root)' };
+  if (used === undefined || used === 0) return { id: 'vmalloc', label: 'vmalloc (modules, BPF, drivers)', bytes: undefined, source: 'VmallocUsed', note: 'VmallocUsed is 0 (not computed on 4.4-5.2) and /proc/vmallocinfo needs root' };
   const stacks = m.kernelStackBytes ?? 0;
   return {
-    id: 'vmalloc', label: 'vmalloc (modules, BPF, drivers)', bytes: used >= stacks ? used - stacks : used, source: 'VmallocUsed - KernelStack (vmapped stacks)',
+    id: 'vmalloc', label: 'vmalloc (modules, BPF, drivers)', bytes: used >= stacks ? used - stacks : used, source: 'VmallocUsed - KernelStack',
     note: 'assumes CONFIG_VMAP_STACK; run as root for the exact split from /proc/vmallocinfo',
   };
 }
@@ -123,9 +124,9 @@ function hugetlbLine(sys: SystemSample): LedgerLine {
   const total = m.hugetlbBytes ?? (m.hugePagesTotal !== undefined ? m.hugePagesTotal * size : undefined);
   const details = m.hugePagesTotal
     ? [
-        { label: 'in use (default size)', bytes: (m.hugePagesTotal - (m.hugePagesFree ?? 0)) * size, source: '(HugePages_Total - HugePages_Free) x Hugepagesize' },
-        { label: 'reserved, not yet faulted', bytes: (m.hugePagesRsvd ?? 0) * size, source: 'HugePages_Rsvd x Hugepagesize' },
-        { label: 'free and unreserved', bytes: ((m.hugePagesFree ?? 0) - (m.hugePagesRsvd ?? 0)) * size, source: '(HugePages_Free - HugePages_Rsvd) x Hugepagesize' },
+        { label: 'in use (default size)', bytes: (m.hugePagesTotal - (m.hugePagesFree ?? 0)) * size, source: '(HugePages_Total - _Free) x size' },
+        { label: 'reserved, not yet faulted', bytes: (m.hugePagesRsvd ?? 0) * size, source: 'HugePages_Rsvd x size' },
+        { label: 'free and unreserved', bytes: ((m.hugePagesFree ?? 0) - (m.hugePagesRsvd ?? 0)) * size, source: '(HugePages_Free - _Rsvd) x size' },
       ]
     : undefined;
   return { id: 'hugetlb', label: 'HugeTLB pools', bytes: total, source: m.hugetlbBytes !== undefined ? 'Hugetlb' : 'HugePages_Total x Hugepagesize', details, note: 'set aside at boot or by vm.nr_hugepages; unusable for anything else' };

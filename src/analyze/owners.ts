@@ -24,9 +24,9 @@ export interface OwnerTotals {
 export interface CrossCheck {
   /** AnonPages + Mapped + Shmem: what the kernel says processes could be mapping at most. */
   kernelMappableBytes?: number;
-  /** Shmem minus the shmem PSS of every process: tmpfs files, memfd nobody maps, SysV segments with no attach. */
+  /** Shmem minus the shmem PSS of every process (RssShmem for unreadable ones): tmpfs files, memfd nobody maps, SysV segments with no attach. */
   shmemUnmappedBytes?: number;
-  /** Page cache (Cached - Shmem) minus the file PSS of every process: cache of files no process maps. */
+  /** Page cache (Cached - Shmem) minus the file PSS of every process (RssFile for unreadable ones): cache of files no process maps. */
   pageCacheUnmappedBytes?: number;
   /** AnonPages minus anonymous PSS: anonymous memory of processes we could not read. */
   anonNotInPssBytes?: number;
@@ -52,14 +52,36 @@ export function ownerTotals(sample: Sample, by: GroupBy = 'program', top = 8): O
   const pssShmem = sumOf((r) => r.pssShmemBytes);
 
   const groupSums = (g: GroupBy) =>
-    groupProcs(procs, g).map((grp) => ({
-      label: grp.label,
-      processCount: grp.procs.length,
-      pssBytes: grp.procs.reduce((s, p) => s + (p.rollup?.pssBytes ?? 0), 0),
-      rssBytes: grp.procs.reduce((s, p) => s + rssOf(p), 0),
-    }));
+    groupProcs(procs, g).map((grp) => {
+      const readable = grp.procs.filter((p) => p.rollup);
+      return {
+        label: grp.label,
+        processCount: grp.procs.length,
+        readableCount: readable.length,
+        pssBytes: readable.reduce((s, p) => s + p.rollup!.pssBytes, 0),
+        rssBytes: grp.procs.reduce((s, p) => s + rssOf(p), 0),
+        /** RSS of the processes whose PSS is known: the only RSS comparable with pssBytes. */
+        readableRssBytes: readable.reduce((s, p) => s + rssOf(p), 0),
+      };
+    });
+  const pub = ({ label, processCount, pssBytes, rssBytes }: ReturnType<typeof groupSums>[number]) => ({ label, processCount, pssBytes, rssBytes });
   const m = sample.system.meminfo;
-  const complete = withPss.length === procs.length;
+  // Processes whose smaps_rollup could not be read (pid 1 in some sandboxes, even for root) count
+  // with their whole RssShmem / RssFile from status (4.5+): at least their share, so what is left
+  // is a lower bound of what no process maps. Without those fields the check is unknown.
+  const unread = procs.filter((p) => !p.rollup);
+  const unreadSum = (f: (p: (typeof procs)[number]) => number | undefined): number | undefined => {
+    let s = 0;
+    for (const p of unread) {
+      const v = f(p);
+      if (v === undefined) return undefined;
+      s += v;
+    }
+    return s;
+  };
+  const add = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a + b);
+  const mappedShmem = add(pssShmem, unreadSum((p) => p.status?.rssShmemBytes));
+  const mappedFile = add(pssFile, unreadSum((p) => p.status?.rssFileBytes));
   const diff = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a - b);
   return {
     processCount: procs.length,
@@ -70,16 +92,19 @@ export function ownerTotals(sample: Sample, by: GroupBy = 'program', top = 8): O
     pssFileSumBytes: pssFile,
     pssShmemSumBytes: pssShmem,
     swapPssSumBytes: sumOf((r) => r.swapPssBytes),
-    topOwners: groupSums(by).sort((a, b) => b.pssBytes - a.pssBytes).slice(0, top),
+    // A group none of whose processes could be read has no PSS: it owns nothing we know of.
+    topOwners: groupSums(by).filter((g) => g.readableCount > 0).sort((a, b) => b.pssBytes - a.pssBytes).slice(0, top).map(pub),
+    // Sharing within a family needs two members; a lone process whose RSS exceeds its PSS only
+    // shares libraries with others. Unreadable members have no PSS, so their RSS is left out.
     topSharers: groupSums('tree')
-      .filter((g) => g.rssBytes > g.pssBytes)
-      .sort((a, b) => b.rssBytes - b.pssBytes - (a.rssBytes - a.pssBytes))
-      .slice(0, 5),
+      .filter((g) => g.readableCount > 1 && g.readableRssBytes > g.pssBytes)
+      .sort((a, b) => b.readableRssBytes - b.pssBytes - (a.readableRssBytes - a.pssBytes))
+      .slice(0, 5)
+      .map((g) => ({ label: g.label, processCount: g.readableCount, rssBytes: g.readableRssBytes, pssBytes: g.pssBytes })),
     crossCheck: {
       kernelMappableBytes: m.anonPagesBytes !== undefined && m.mappedBytes !== undefined && m.shmemBytes !== undefined ? m.anonPagesBytes + m.mappedBytes + m.shmemBytes : undefined,
-      // Only meaningful when every process was read: otherwise the unread ones look unmapped.
-      shmemUnmappedBytes: complete ? diff(m.shmemBytes, pssShmem) : undefined,
-      pageCacheUnmappedBytes: complete && m.cachedBytes !== undefined ? diff(m.cachedBytes - (m.shmemBytes ?? 0), pssFile) : undefined,
+      shmemUnmappedBytes: diff(m.shmemBytes, mappedShmem),
+      pageCacheUnmappedBytes: m.cachedBytes !== undefined ? diff(m.cachedBytes - (m.shmemBytes ?? 0), mappedFile) : undefined,
       anonNotInPssBytes: diff(m.anonPagesBytes, pssAnon),
     },
   };

@@ -1,6 +1,7 @@
 /**
  * Every threshold a finding uses, in one table, each with its reason. A healthy idle machine
- * stays below all of them (test/analyze/findings.test.ts runs the rules over idle captures).
+ * stays below all of them (test/analyze/ledger-trees.test.ts runs the rules over idle captures;
+ * test/analyze/findings.test.ts fires each rule just above its threshold and not just below).
  */
 export const THRESHOLDS = {
   /** Summed RSS above used memory by this factor: sharing worth explaining (1.0 would fire on any shared library). */
@@ -21,7 +22,7 @@ export const THRESHOLDS = {
   shmemUnownedMinBytes: 256 * 1024 ** 2,
   /** Swap in use above this share of SwapTotal. */
   swapUsedShare: 0.1,
-  /** Committed_AS above this share of CommitLimit. */
+  /** Committed_AS above this share of CommitLimit, in strict mode only (vm.overcommit_memory=2): the other modes never enforce the limit. */
   commitShare: 0.9,
   /** zswap/zram compression below this ratio is poor (2:1 is the usual minimum worth the CPU). */
   compressionMinRatio: 2,

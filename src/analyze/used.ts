@@ -25,20 +25,32 @@ export function usedViews(m: Meminfo): UsedView[] {
     { tool: 'free (procps 4)', bytes: avail === undefined ? undefined : t - avail, formula: 'MemTotal - MemAvailable' },
     { tool: 'htop 3', bytes: htop, formula: 'MemTotal - MemFree - Buffers - (Cached + SReclaimable - Shmem)' },
     { tool: 'btop', bytes: avail === undefined ? undefined : t - avail, formula: 'MemTotal - MemAvailable' },
-    { tool: 'container runtime (working set)', bytes: runtime, formula: '(MemTotal - MemFree) - Inactive(file)' },
+    { tool: 'container working set', bytes: runtime, formula: '(MemTotal - MemFree) - Inactive(file)' },
   ];
 }
 
-/** One sentence on why the views differ here. */
+/** One sentence on why the views differ here: the lowest and highest, and what one counts that the other does not. */
 export function usedSentence(m: Meminfo, views: UsedView[], fmt: (n: number) => string): string {
   const [free, htop, , runtime] = views;
   if (free.bytes === undefined || htop.bytes === undefined || runtime.bytes === undefined) {
     return 'This kernel lacks MemAvailable (3.14+), so tools that rely on it cannot agree with the others.';
   }
-  const parts = [
-    `free and btop count as used everything the kernel could not hand out without swapping (${fmt(free.bytes)})`,
-    `htop subtracts all page cache and reclaimable slab, but keeps shmem as used (${fmt(htop.bytes)})`,
-    `a container runtime keeps active page cache as used, since it is the working set (${fmt(runtime.bytes)})`,
-  ];
-  return `They differ in what they call reclaimable: ${parts.join('; ')}.`;
+  const known = [free, htop, runtime] as (UsedView & { bytes: number })[];
+  const lo = known.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+  const hi = known.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  const name = (v: UsedView): string => (v === free ? 'free and btop' : v === htop ? 'htop' : 'a container runtime');
+  const span = `They range from ${fmt(lo.bytes)} (${name(lo)}) to ${fmt(hi.bytes)} (${name(hi)})`;
+  if (hi.bytes - lo.bytes < m.memTotalBytes * 0.01) return `${span}: they agree here, since little is cached or reclaimable.`;
+  // What the working-set view keeps as used: the active page cache and all reclaimable slab.
+  const items = [
+    { what: 'active page cache', bytes: m.activeFileBytes ?? 0 },
+    { what: 'reclaimable slab', bytes: m.sReclaimableBytes ?? 0 },
+  ].sort((a, b) => b.bytes - a.bytes).map((i) => `${i.what} (${fmt(i.bytes)})`).join(' and ');
+  const because =
+    hi === runtime && lo === htop ? `the working set counts ${items} as used, htop counts neither`
+    : hi === runtime ? `the working set counts ${items} as used, while MemAvailable expects to reclaim most of them`
+    : hi === free && lo === htop ? 'MemAvailable keeps back the kernel\'s watermark reserve and the share of page cache and reclaimable slab it does not expect to reclaim, while htop treats all of them as free'
+    : hi === free ? 'MemAvailable keeps back the kernel\'s watermark reserve, while the working set leaves out all inactive page cache'
+    : 'htop keeps shmem as used and subtracts every page of cache and reclaimable slab';
+  return `${span}: ${because}.`;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import pc from 'picocolors';
+import { pc } from './color.js';
 import { ProcRoot } from '../fs/proc-root.js';
 import { collectSample } from '../collect/collector.js';
 import type { Sample } from '../collect/sample.js';
@@ -20,7 +20,7 @@ export function configure(cmd: Command): void {
 
 function runLedger(opts: LedgerOptions): void {
   const root = ProcRoot.fromOptions(opts);
-  const sample = collectSample(root, { system: ['slabinfo', 'vmallocinfo', 'sysfs'] });
+  const sample = collectSample(root, { system: ['slabinfo', 'vmallocinfo', 'sysfs', 'sysctl'] });
   const fmt = (n: number): string => formatBytes(n, opts.bytes);
   const report = ledgerReport(sample, fmt);
   if (opts.json) {
@@ -30,21 +30,38 @@ function runLedger(opts: LedgerOptions): void {
   process.stdout.write(renderLedger(sample, report, fmt) + '\n');
 }
 
-const BAR_WIDTH = 24;
+/** The screen fits this many columns (an 80-100 column terminal with a little to spare). */
+export const SCREEN_WIDTH = 100;
+const BAR_WIDTH = 12;
 
 function bar(part: number, whole: number): string {
   const n = Math.max(0, Math.min(BAR_WIDTH, Math.round((part / whole) * BAR_WIDTH)));
-  return '█'.repeat(n) + (part > 0 && n === 0 ? '▏' : '') ;
+  return '█'.repeat(n) + (part > 0 && n === 0 ? '▏' : '');
+}
+
+/** Greedy word wrap of plain prose to SCREEN_WIDTH, every line after the first indented like it. */
+export function wrap(text: string, indent: string, width = SCREEN_WIDTH): string[] {
+  const out: string[] = [];
+  let line = indent;
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line.trim() !== '' && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = indent + word;
+    } else line = line.trim() === '' ? indent + word : `${line} ${word}`;
+  }
+  if (line.trim() !== '') out.push(line);
+  return out;
 }
 
 export function renderLedger(sample: Sample, r: LedgerReport, fmt: (n: number) => string): string {
   const { ledger, owners } = r;
   const h = sample.header;
   const out: string[] = [];
-  out.push(pc.bold(`Memory ledger of ${h.hostname ?? 'this machine'}${h.kernel ? ` (Linux ${h.kernel})` : ''}: ${fmt(ledger.memTotalBytes)} of RAM (MemTotal)`));
-  out.push('');
+  out.push(pc.bold(`Memory ledger of ${h.hostname ?? 'this machine'}${h.kernel ? ` (Linux ${h.kernel})` : ''}`));
+  out.push(`${fmt(ledger.memTotalBytes)} of RAM (MemTotal), split into lines that add up to it exactly.`, '');
   type Row = { label: string; bytes?: number; pct: string; bar: string; source: string };
   const rows: Row[] = [];
+  const notes: string[] = [];
   for (const l of ledger.lines) {
     const isUnexplained = l.id === 'unexplained';
     rows.push({
@@ -52,12 +69,14 @@ export function renderLedger(sample: Sample, r: LedgerReport, fmt: (n: number) =
       bytes: l.bytes,
       pct: l.bytes === undefined ? '?' : formatPercent(l.bytes, ledger.memTotalBytes),
       bar: l.bytes === undefined ? '' : bar(l.bytes, ledger.memTotalBytes),
-      source: l.source + (l.note ? ` - ${l.note}` : ''),
+      source: l.source,
     });
     for (const d of l.details ?? []) {
       if (d.bytes === undefined || d.bytes === 0) continue;
       rows.push({ label: pc.dim(`  of which ${d.label}`), bytes: d.bytes, pct: '', bar: '', source: pc.dim(d.source) });
     }
+    // A note matters where the line holds something (or cannot be known).
+    if (l.note && (l.bytes === undefined || l.bytes !== 0)) notes.push(`${l.label}: ${l.note}.`);
   }
   out.push(
     renderTable<Row>(
@@ -66,28 +85,33 @@ export function renderLedger(sample: Sample, r: LedgerReport, fmt: (n: number) =
         { title: 'SIZE', value: (x) => formatBytesCell(x.bytes, fmt) },
         { title: '%RAM', value: (x) => x.pct },
         { title: '', align: 'left', value: (x) => x.bar },
-        { title: 'SOURCE (/proc/meminfo unless named)', align: 'left', value: (x) => x.source },
+        { title: 'COUNTER (/proc/meminfo)', align: 'left', value: (x) => x.source },
       ],
       rows,
     ),
   );
+  for (const n of notes) out.push(...wrap(n, '  ').map((l) => pc.dim(l)));
 
   out.push('', pc.bold('By owner (processes, from smaps_rollup)'));
+  const para = (text: string): void => {
+    const [first, ...rest] = wrap(text, '    ');
+    out.push(`  ${first.trimStart()}`, ...rest);
+  };
   if (owners.pssSumBytes === undefined) {
-    out.push(`  ${owners.processCount} processes, summed RSS ${fmt(owners.rssSumBytes)}; PSS unknown (run as root to read other users' smaps_rollup).`);
+    para(`${owners.processCount} processes, summed RSS ${fmt(owners.rssSumBytes)}; PSS unknown (run as root to read other users' smaps_rollup).`);
   } else {
     const split = [
       ['anon', owners.pssAnonSumBytes],
       ['file', owners.pssFileSumBytes],
       ['shmem', owners.pssShmemSumBytes],
     ].filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${fmt(v as number)}`).join(', ');
-    out.push(`  ${owners.processCount} processes (${owners.withPssCount} readable): summed PSS ${fmt(owners.pssSumBytes)}${split ? ` (${split})` : ''}; summed RSS ${fmt(owners.rssSumBytes)}.`);
+    para(`${owners.processCount} processes (${owners.withPssCount} readable): summed PSS ${fmt(owners.pssSumBytes)}${split ? ` (${split})` : ''}; summed RSS ${fmt(owners.rssSumBytes)}.`);
     const c = owners.crossCheck;
-    if (c.kernelMappableBytes !== undefined) out.push(`  Cross-check: AnonPages + Mapped + Shmem = ${fmt(c.kernelMappableBytes)} (kernel's count of pages processes can map, each page once).`);
-    if (c.anonNotInPssBytes !== undefined) out.push(`  Anonymous memory not in any readable process's PSS: ${fmt(c.anonNotInPssBytes)} (AnonPages - sum of Pss_Anon).`);
-    if (c.shmemUnmappedBytes !== undefined) out.push(`  Shared memory mapped by no process (tmpfs files, unattached shm, memfd): ${fmt(c.shmemUnmappedBytes)} (Shmem - sum of Pss_Shmem).`);
-    if (c.pageCacheUnmappedBytes !== undefined) out.push(`  Page cache of files no process maps: ${fmt(c.pageCacheUnmappedBytes)} (Cached - Shmem - sum of Pss_File).`);
-    out.push(`  Top programs by PSS: ${owners.topOwners.slice(0, 5).map((o) => `${o.label} ${fmt(o.pssBytes)}${o.processCount > 1 ? ` (${o.processCount})` : ''}`).join(', ')}.`);
+    if (c.kernelMappableBytes !== undefined) para(`Cross-check: AnonPages + Mapped + Shmem = ${fmt(c.kernelMappableBytes)} (pages processes can map, each counted once).`);
+    if (c.anonNotInPssBytes !== undefined) para(`Anonymous memory in no readable process's PSS: ${fmt(c.anonNotInPssBytes)} (AnonPages - sum of Pss_Anon).`);
+    if (c.shmemUnmappedBytes !== undefined) para(`Shared memory no process maps (tmpfs files, unattached shm, memfd): ${fmt(c.shmemUnmappedBytes)} (Shmem - sum of Pss_Shmem).`);
+    if (c.pageCacheUnmappedBytes !== undefined) para(`Page cache of files no process maps: ${fmt(c.pageCacheUnmappedBytes)} (Cached - Shmem - sum of Pss_File).`);
+    para(`Top programs by PSS: ${owners.topOwners.slice(0, 5).map((o) => `${o.label} ${fmt(o.pssBytes)}${o.processCount > 1 ? ` (${o.processCount})` : ''}`).join(', ')}.`);
   }
 
   out.push('', pc.bold('"Used", as each tool counts it'));
@@ -101,18 +125,20 @@ export function renderLedger(sample: Sample, r: LedgerReport, fmt: (n: number) =
       r.used,
     ),
   );
-  out.push(`  ${r.usedSentence}`);
+  para(r.usedSentence);
 
   out.push('', pc.bold('Findings'));
   if (r.findings.length === 0) out.push('  None: nothing unusual in how this machine uses its memory.');
   for (const f of r.findings) {
     const sev = f.severity === 'warning' || f.severity === 'critical' ? pc.red(f.severity.toUpperCase()) : f.severity === 'notice' ? pc.yellow('NOTICE') : pc.cyan('INFO');
-    out.push(`  ${sev} [${f.id}] ${f.title}`, `    ${f.explanation}`, `    What to do: ${f.action}`);
+    const [title, ...more] = wrap(`${f.severity.toUpperCase()} [${f.id}] ${f.title}`, '    ');
+    out.push(`  ${title.trimStart().replace(f.severity.toUpperCase(), sev)}`, ...more);
+    out.push(...wrap(f.explanation, '    '), ...wrap(`What to do: ${f.action}`, '    '));
   }
-  const notes: string[] = [...h.hints];
-  if (h.vanished) notes.push(`${h.vanished} processes exited during the scan.`);
-  if (!sample.system.vmallocinfo && !h.caps.root) notes.push('Not root: slab caches and vmalloc callers are estimated from meminfo.');
-  if (notes.length) out.push('', ...notes.map((n) => pc.dim(n)));
+  const hints: string[] = [...h.hints];
+  if (h.vanished) hints.push(`${h.vanished} processes exited during the scan.`);
+  if (!sample.system.vmallocinfo && !h.caps.root) hints.push('Not root: slab caches and vmalloc callers are estimated from meminfo.');
+  if (hints.length) out.push('', ...hints.flatMap((n) => wrap(n, '')).map((n) => pc.dim(n)));
   return out.join('\n');
 }
 
