@@ -91,8 +91,8 @@ export const RULES: Record<string, Rule> = {
         (holders.length ? `Likely holders on this machine: ${holders.join('; ')}.` : 'No balloon device, memory device or GPU driver was found on this machine.') +
         (balloonEmpty ? ` This kernel reports balloon pages (Balloon: ${fmt(balloon)}), so an inflated virtio or VMware balloon does not explain it.` : ''),
       action: balloonEmpty
-        ? 'Look for queued data: `ss -x -m` and `ss -t -m` (large send or receive queues), processes with many pipes; then drivers, by comparing before and after unloading one, or trace page allocations (memledger trace).'
-        : 'On a VM, ask whether the hypervisor inflated the balloon. Otherwise look for queued socket data (`ss -m`) and pipes, compare before and after unloading a suspect driver, or trace page allocations (memledger trace).',
+        ? 'Look for queued data: `ss -x -m` and `ss -t -m` (large send or receive queues), processes with many pipes; then drivers, by comparing before and after unloading one, or trace page allocations (the kmem:mm_page_alloc tracepoint).'
+        : 'On a VM, ask whether the hypervisor inflated the balloon. Otherwise look for queued socket data (`ss -m`) and pipes, compare before and after unloading a suspect driver, or trace page allocations (the kmem:mm_page_alloc tracepoint).',
     };
   },
   'hugetlb-idle': ({ sample, fmt }) => {

@@ -30,6 +30,8 @@ export interface Ledger {
   unexplainedBytes: number;
   /** Lines this kernel does not report, folded into "unexplained". */
   unknownLines: string[];
+  /** Memory the guest gave up that MemTotal no longer includes (shown beside the ledger, not in it). */
+  outside: LedgerLine[];
 }
 
 export function buildLedger(sys: SystemSample): Ledger {
@@ -74,7 +76,15 @@ export function buildLedger(sys: SystemSample): Ledger {
   add({ id: 'percpu', label: 'Per-CPU allocations', bytes: m.percpuBytes, source: 'Percpu' });
   add(hugetlbLine(sys));
   if (m.zswapBytes !== undefined) add({ id: 'zswap', label: 'zswap compressed pool', bytes: m.zswapBytes, source: 'Zswap', details: [{ label: 'uncompressed size held', bytes: m.zswappedBytes, source: 'Zswapped' }] });
-  if (m.balloonBytes !== undefined) add({ id: 'balloon', label: 'Balloon driver', bytes: m.balloonBytes, source: 'Balloon', note: 'pages the hypervisor took back from this guest' });
+  // A virtio balloon without DEFLATE_ON_OOM removes inflated pages from MemTotal: they are not
+  // part of the total split here, so they are reported beside it, not subtracted.
+  const balloonOutside = sys.hidden?.some((h) => h.balloonOutsideMemTotal) === true;
+  const outside: LedgerLine[] = [];
+  if (m.balloonBytes !== undefined) {
+    const line: LedgerLine = { id: 'balloon', label: 'Balloon driver', bytes: m.balloonBytes, source: 'Balloon', note: 'pages the hypervisor took back from this guest' };
+    if (balloonOutside) outside.push({ ...line, note: 'already removed from MemTotal (virtio_balloon without DEFLATE_ON_OOM)' });
+    else add(line);
+  }
   if (m.unacceptedBytes) add({ id: 'unaccepted', label: 'Not yet accepted (confidential VM)', bytes: m.unacceptedBytes, source: 'Unaccepted' });
   if (m.hardwareCorruptedBytes) add({ id: 'hwCorrupted', label: 'Hardware-corrupted (poisoned)', bytes: m.hardwareCorruptedBytes, source: 'HardwareCorrupted' });
 
@@ -88,7 +98,7 @@ export function buildLedger(sys: SystemSample): Ledger {
     source: 'MemTotal - every line above',
     note: unknownLines.length ? `includes lines this kernel does not report: ${unknownLines.join(', ')}` : 'memory no kernel counter claims',
   });
-  return { memTotalBytes: m.memTotalBytes, lines, unexplainedBytes, unknownLines };
+  return { memTotalBytes: m.memTotalBytes, lines, unexplainedBytes, unknownLines, outside };
 }
 
 /**

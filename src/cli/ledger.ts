@@ -91,6 +91,9 @@ export function renderLedger(sample: Sample, r: LedgerReport, fmt: (n: number) =
     ),
   );
   for (const n of notes) out.push(...wrap(n, '  ').map((l) => pc.dim(l)));
+  for (const o of ledger.outside) {
+    out.push(...wrap(`Not in MemTotal: ${o.label} ${formatBytesCell(o.bytes, fmt)} (${o.source}), ${o.note}.`, '  '));
+  }
 
   out.push('', pc.bold('By owner (processes, from smaps_rollup)'));
   const para = (text: string): void => {
@@ -158,6 +161,7 @@ function ledgerJson(sample: Sample, r: LedgerReport) {
       lines: r.ledger.lines.map((l) => ({ id: l.id, label: l.label, bytes: l.bytes ?? null, source: l.source, note: l.note ?? null, details: (l.details ?? []).map((d) => ({ ...d, bytes: d.bytes ?? null })) })),
       unexplainedBytes: r.ledger.unexplainedBytes,
       unknownLines: r.ledger.unknownLines,
+      outside: r.ledger.outside.map((l) => ({ id: l.id, label: l.label, bytes: l.bytes ?? null, source: l.source, note: l.note ?? null })),
     },
     owners: r.owners,
     used: r.used.map((u) => ({ ...u, bytes: u.bytes ?? null })),

@@ -38,6 +38,11 @@ export interface HiddenHolder {
   bytes?: number;
   /** The file it was read from. */
   source: string;
+  /**
+   * A virtio balloon without DEFLATE_ON_OOM: its inflated pages were taken out of MemTotal, so
+   * meminfo "Balloon:" counts memory outside the ledger's total.
+   */
+  balloonOutsideMemTotal?: boolean;
 }
 
 export type SystemSection = 'slabinfo' | 'vmallocinfo' | 'sysctl' | 'sysfs';
@@ -78,7 +83,7 @@ function readSysfsSections(root: ProcRoot, gaps: GapLog, pageSizeBytes: number, 
     for (const h of hidden.sources) {
       const what = `${h.name} (${h.kind})`;
       const seen = byName.get(what);
-      if (!seen) byName.set(what, { what, bytes: h.bytes, source: h.path });
+      if (!seen) byName.set(what, { what, bytes: h.bytes, source: h.path, ...(h.detail?.deflateOnOom === false ? { balloonOutsideMemTotal: true } : {}) });
       else if (seen.bytes === undefined && h.bytes !== undefined) Object.assign(seen, { bytes: h.bytes, source: h.path });
     }
     sys.hidden = [...byName.values()];

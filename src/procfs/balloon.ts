@@ -108,6 +108,23 @@ export function parseSysKbFile(text: string, path: string): number {
 export const VIRTIO_ID_BALLOON = 5;
 export const VIRTIO_ID_MEM = 24;
 
+/**
+ * VIRTIO_BALLOON_F_DEFLATE_ON_OOM (include/uapi/linux/virtio_balloon.h). Without it the driver
+ * takes inflated pages out of MemTotal (adjust_managed_page_count in
+ * drivers/virtio/virtio_balloon.c); with it they stay in MemTotal and look used.
+ */
+export const VIRTIO_BALLOON_F_DEFLATE_ON_OOM = 2;
+
+/**
+ * /sys/bus/virtio/devices/virtio<N>/features: one '0' or '1' per feature bit, bit 0 first
+ * (drivers/virtio/virtio.c features_show). Returns whether `bit` is set.
+ */
+export function virtioFeatureBit(text: string, bit: number, path: string): boolean {
+  const v = text.trim();
+  if (!/^[01]+$/.test(v)) throw new ParseError(path, 1, v.slice(0, 80), 'features', 'expected a string of 0 and 1');
+  return v[bit] === '1';
+}
+
 /** /sys/bus/virtio/devices/virtio<N>/device: "0x0005". */
 export function parseVirtioDeviceId(text: string, path: string): number {
   const v = text.trim();

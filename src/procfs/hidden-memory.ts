@@ -3,7 +3,16 @@ import { isProcError } from '../fs/errors.js';
 import { parseCgroupValue } from './cgroup-kv.js';
 import { readModules, type ModuleEntry } from './modules.js';
 import { readZramDevices } from './zram.js';
-import { VIRTIO_ID_BALLOON, VIRTIO_ID_MEM, parseHvBalloon, parseSysKbFile, parseVirtioDeviceId, parseVmwBalloon } from './balloon.js';
+import {
+  VIRTIO_BALLOON_F_DEFLATE_ON_OOM,
+  VIRTIO_ID_BALLOON,
+  VIRTIO_ID_MEM,
+  parseHvBalloon,
+  parseSysKbFile,
+  parseVirtioDeviceId,
+  parseVmwBalloon,
+  virtioFeatureBit,
+} from './balloon.js';
 import { listSysOptional, readSysOptional, type SysGap } from './sys-optional.js';
 
 /**
@@ -92,7 +101,12 @@ function virtioSources(root: ProcRoot, gaps: SysGap[]): HiddenMemorySource[] {
     const driver = id === VIRTIO_ID_BALLOON ? 'virtio_balloon' : 'virtio_mem';
     const bound = root.existsSys(`bus/virtio/drivers/${driver}/${dev}`);
     // The inflated size lives in the device's config space, not in sysfs: meminfo "Balloon:" (6.12+).
-    out.push({ kind: id === VIRTIO_ID_BALLOON ? 'balloon' : 'memory-device', name: driver, path: root.sysPath(rel), detail: { device: dev, virtioId: id, bound } });
+    const detail: HiddenMemorySource['detail'] = { device: dev, virtioId: id, bound };
+    if (id === VIRTIO_ID_BALLOON) {
+      const featuresRel = `bus/virtio/devices/${dev}/features`;
+      detail.deflateOnOom = readSysOptional(root, featuresRel, (t, p) => virtioFeatureBit(t, VIRTIO_BALLOON_F_DEFLATE_ON_OOM, p), gaps);
+    }
+    out.push({ kind: id === VIRTIO_ID_BALLOON ? 'balloon' : 'memory-device', name: driver, path: root.sysPath(rel), detail });
   }
   return out;
 }
