@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { ProcError } from '../fs/errors.js';
 import { ProcRoot } from '../fs/proc-root.js';
+import { DRIVER_BUSES, HIDDEN_MEMORY_DRIVERS } from '../procfs/hidden-memory.js';
 import { UsageError } from './errors.js';
 
 interface CaptureOptions {
@@ -83,8 +84,41 @@ function runCapture(dir: string, opts: CaptureOptions): void {
     for (const b of safe(() => root.listSys('block')).filter((n) => n.startsWith('zram'))) {
       for (const f of ['mm_stat', 'disksize', 'io_stat', 'stat']) copySys(root, `block/${b}/${f}`, put);
     }
+    copyDriverPresence(root, out);
+    copySysDir(root, 'module/zswap/parameters', put);
   }
   process.stdout.write(`captured ${files} files from ${root.procDir}${root.sysDir ? ` and ${root.sysDir}` : ''} into ${out}\n`);
+}
+
+/**
+ * Drivers that hold memory out of meminfo's sight are found by their sysfs directories
+ * (procfs/hidden-memory.ts): keep each present driver's directory, a directory for each
+ * device bound to it (a symlink in sysfs), and its module parameters.
+ */
+function copyDriverPresence(root: ProcRoot, out: string): void {
+  for (const name of Object.keys(HIDDEN_MEMORY_DRIVERS)) {
+    for (const bus of DRIVER_BUSES) {
+      const rel = `bus/${bus}/drivers/${name}`;
+      if (!root.existsSys(rel)) continue;
+      fs.mkdirSync(path.join(out, 'sys', rel), { recursive: true });
+      for (const dev of safe(() => root.listSys(rel)).filter((d) => /^[\w.:-]+$/.test(d) && root.existsSys(`bus/${bus}/devices/${d}`))) {
+        fs.mkdirSync(path.join(out, 'sys', rel, dev), { recursive: true });
+      }
+    }
+    const mod = `module/${name}`;
+    if (root.existsSys(mod)) {
+      fs.mkdirSync(path.join(out, 'sys', mod), { recursive: true });
+      for (const f of safe(() => root.listSys(`${mod}/parameters`))) {
+        try {
+          const text = root.readSys(`${mod}/parameters/${f}`, 1 << 16);
+          fs.mkdirSync(path.join(out, 'sys', mod, 'parameters'), { recursive: true });
+          fs.writeFileSync(path.join(out, 'sys', mod, 'parameters', f), text);
+        } catch (e) {
+          if (!(e instanceof ProcError)) throw e;
+        }
+      }
+    }
+  }
 }
 
 function copySys(root: ProcRoot, rel: string, put: (rel: string, text: string) => void): void {
@@ -96,10 +130,8 @@ function copySys(root: ProcRoot, rel: string, put: (rel: string, text: string) =
 }
 
 function copySysDir(root: ProcRoot, rel: string, put: (rel: string, text: string) => void): void {
-  for (const f of safe(() => root.listSys(rel))) {
-    if (root.existsSys(`${rel}/${f}/.`)) continue; // subdirectory
-    copySys(root, `${rel}/${f}`, put);
-  }
+  const subdirs = new Set(safe(() => root.listSysDirs(rel)));
+  for (const f of safe(() => root.listSys(rel))) if (!subdirs.has(f)) copySys(root, `${rel}/${f}`, put);
 }
 
 function safe(list: () => string[]): string[] {

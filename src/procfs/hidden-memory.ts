@@ -70,7 +70,7 @@ export const HIDDEN_MEMORY_DRIVERS: Record<string, HiddenMemoryKind> = {
 };
 
 /** Buses whose drivers/<name> directory shows a registered driver. */
-const DRIVER_BUSES = ['virtio', 'pci', 'vmbus', 'xen', 'platform'];
+export const DRIVER_BUSES = ['virtio', 'pci', 'vmbus', 'xen', 'platform'];
 
 function driverSources(root: ProcRoot, modules: ModuleEntry[] | undefined): HiddenMemorySource[] {
   const out: HiddenMemorySource[] = [];
