@@ -66,7 +66,8 @@ async function runPs(opts: PsOptions): Promise<void> {
 
   const root = ProcRoot.fromOptions(opts);
   // cgroup paths are only shown by --group cgroup; the rest of a row needs every other file.
-  const sample = await collectSampleAsync(root, { pids: pidFilter, cgroup: opts.group === 'cgroup' });
+  // ps shows oom_score, not oom_score_adj: one file fewer per process.
+  const sample = await collectSampleAsync(root, { pids: pidFilter, cgroup: opts.group === 'cgroup', oom: 'score' });
   const procs = sample.procs.filter((p) => (opts.kernel || !p.isKernelThread) && matches(p, opts));
   const ps = sample.header.caps.pageSizeBytes;
   let rows = opts.group ? groupRows(procs, opts.group as GroupBy, ps) : procs.map((p) => procRow(p, ps));

@@ -21,8 +21,8 @@ export interface CollectOptions {
   rollup?: boolean;
   /** Only these pids (default: every pid in /proc). */
   pids?: number[];
-  /** Also read oom_score, oom_score_adj (cheap; default true). */
-  oom?: boolean;
+  /** Read oom_score and oom_score_adj (default), only oom_score ('score'), or neither (false). */
+  oom?: boolean | 'score';
   /** Read /proc/[pid]/cgroup (default true); only grouping by cgroup needs it. */
   cgroup?: boolean;
   /** Expensive system files to read as well (the ledger wants them). */
@@ -228,7 +228,7 @@ function collectProc(root: ProcRoot, pid: number, caps: Capabilities, gaps: GapL
   }
   if (opts.oom !== false) {
     proc.oomScore = optional(gaps, `${p}/oom_score`, () => parsePidOomScore(root.readProc(`${pid}/oom_score`)));
-    proc.oomScoreAdj = optional(gaps, `${p}/oom_score_adj`, () => parsePidOomScoreAdj(root.readProc(`${pid}/oom_score_adj`)));
+    if (opts.oom !== 'score') proc.oomScoreAdj = optional(gaps, `${p}/oom_score_adj`, () => parsePidOomScoreAdj(root.readProc(`${pid}/oom_score_adj`)));
   }
   return proc;
 }
