@@ -28,6 +28,24 @@ export function describeSet(r: SetReport): string {
   );
 }
 
+/**
+ * The footprint by kind of page, from /proc/kpageflags: "anon 100 MiB, file 4.5 MiB, ...".
+ * Dirty, KSM, THP and hugetlb overlap the first three; kinds that hold nothing are left out.
+ */
+export function describeKinds(g: GroupExact): string {
+  const f = g.footprint;
+  const main = [`anon ${formatBytes(f.anonBytes)}`, `file ${formatBytes(f.fileBytes)}`, `shmem ${formatBytes(f.shmemBytes)}`];
+  const extra = (
+    [
+      ['dirty', f.dirtyBytes],
+      ['in KSM pages', f.ksmBytes],
+      ['in transparent huge pages', f.thpBytes],
+      ['hugetlb', f.hugetlbBytes],
+    ] as const
+  ).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${formatBytes(v)}`);
+  return `Footprint by kind (kpageflags): ${main.join(', ')}${extra.length ? `; of which ${extra.join(', ')}` : ''}.`;
+}
+
 /** "In 5 s the footprint grew by +300 MiB while the summed RSS changed by +12 KiB: pid 12 copied 100 MiB, ..." */
 export function describeInterval(r: SetReport): string | undefined {
   const iv = r.interval;

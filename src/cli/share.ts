@@ -8,7 +8,7 @@ import { exactFootprints } from '../analyze/footprint.js';
 import { compareSets, familyOf, measureSet, type SetReport } from '../analyze/footprint-family.js';
 import { formatBytes } from '../fields/units.js';
 import { UsageError } from './errors.js';
-import { LEGEND_EXACT, LEGEND_FALLBACK, describeInterval, describeSet, groupTable, memberTable } from './share-render.js';
+import { LEGEND_EXACT, LEGEND_FALLBACK, describeInterval, describeKinds, describeSet, groupTable, memberTable } from './share-render.js';
 
 interface ShareOptions {
   procRoot?: string;
@@ -113,6 +113,7 @@ async function runShare(opts: ShareOptions): Promise<void> {
     return;
   }
   const out = [memberTable(report, fmt), '', sentence];
+  if (report.exact && report.group) out.push(describeKinds(report.group));
   if (intervalSentence) out.push(intervalSentence);
   if (report.sharedWith.length > 0) out.push(`Shared most with: ${report.sharedWith.map((w) => `${w.comm} [${w.pid}] ${fmt(w.bytes)}`).join(', ')}.`);
   out.push('', report.exact ? LEGEND_EXACT : LEGEND_FALLBACK);
