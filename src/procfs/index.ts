@@ -34,3 +34,6 @@ export * from './modules.js';
 export * from './zram.js';
 export * from './balloon.js';
 export * from './hidden-memory.js';
+export * from './kmsg-oom.js';
+export * from './kmsg-oom-lines.js';
+export type * from './kmsg-oom-types.js';
