@@ -111,9 +111,11 @@ export function renderLedger(sample: Sample, r: LedgerReport, fmt: (n: number) =
     para(`${owners.processCount} processes (${owners.withPssCount} readable): summed PSS ${fmt(owners.pssSumBytes)}${split ? ` (${split})` : ''}; summed RSS ${fmt(owners.rssSumBytes)}.`);
     const c = owners.crossCheck;
     if (c.kernelMappableBytes !== undefined) para(`Cross-check: AnonPages + Mapped + Shmem = ${fmt(c.kernelMappableBytes)} (pages processes can map, each counted once).`);
-    if (c.anonNotInPssBytes !== undefined) para(`Anonymous memory in no readable process's PSS: ${fmt(c.anonNotInPssBytes)} (AnonPages - sum of Pss_Anon).`);
-    if (c.shmemUnmappedBytes !== undefined) para(`Shared memory no process maps (tmpfs files, unattached shm, memfd): ${fmt(c.shmemUnmappedBytes)} (Shmem - sum of Pss_Shmem).`);
-    if (c.pageCacheUnmappedBytes !== undefined) para(`Page cache of files no process maps: ${fmt(c.pageCacheUnmappedBytes)} (Cached - Shmem - sum of Pss_File).`);
+    // A difference of two counts read a few milliseconds apart can come out slightly negative.
+    const diff = (n: number): string => (n >= 0 ? fmt(n) : `none (${fmt(n)}: the counts were read moments apart)`);
+    if (c.anonNotInPssBytes !== undefined) para(`Anonymous memory in no readable process's PSS: ${diff(c.anonNotInPssBytes)} (AnonPages - sum of Pss_Anon).`);
+    if (c.shmemUnmappedBytes !== undefined) para(`Shared memory no process maps (tmpfs files, unattached shm, memfd): ${diff(c.shmemUnmappedBytes)} (Shmem - sum of Pss_Shmem).`);
+    if (c.pageCacheUnmappedBytes !== undefined) para(`Page cache of files no process maps: ${diff(c.pageCacheUnmappedBytes)} (Cached - Shmem - sum of Pss_File).`);
     para(`Top programs by PSS: ${owners.topOwners.slice(0, 5).map((o) => `${o.label} ${fmt(o.pssBytes)}${o.processCount > 1 ? ` (${o.processCount})` : ''}`).join(', ')}.`);
   }
 
