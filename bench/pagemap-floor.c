@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define BATCH 65536
-#define GAP 64
+#define GAP 8
 
 static uint64_t *bitmap;
 static uint64_t bitmap_words;

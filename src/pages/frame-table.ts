@@ -1,23 +1,25 @@
 /**
  * Every physical frame seen in a scan, numbered densely 0..frameCount-1 in order of first sight.
  *
- * PFN -> id goes through a two-level table: the PFN space is cut into chunks of 4096 frames
- * (16 MiB of RAM with 4 KiB pages) and a chunk's Int32Array is allocated only when one of its
- * frames is seen. A chunk holds 4096 slots (id + 1, 0 for none) followed by a 4096-bit map of the
- * slots in use, so frames can be listed in PFN order without looking at empty slots. Memory is
- * 16.5 KiB per touched chunk (about 4 bytes per PFN of RAM, i.e. RAM/1024: 24 MiB for 24 GiB,
- * usually far less) plus 20 bytes per distinct frame seen, so it follows what processes map, not
- * how big the machine is. Lookups are two array loads; a one-chunk cache makes runs of nearby
- * PFNs (the common case) one load.
+ * PFN -> id goes through a two-level table: the PFN space is cut into chunks of 256 frames
+ * (1 MiB of RAM with 4 KiB pages) and a chunk is made only when one of its frames is seen. A
+ * chunk holds 256 slots (id + 1, 0 for none) followed by a 256-bit map of the slots in use, so
+ * frames can be listed in PFN order without looking at empty slots. Chunks are views into slabs
+ * of 512 (528 KiB), filled in the order chunks are made, so the memory touched is the chunks in
+ * use, packed, however far apart their frames are. Memory is 1,056 bytes per touched chunk (about
+ * 4 bytes per PFN of RAM at most, i.e. RAM/1024: 24 MiB for 24 GiB, usually far less: processes'
+ * frames come in clusters) plus 16 bytes per distinct frame seen, so it follows what processes
+ * map, not how big the machine is. Lookups are two array loads; a one-chunk cache makes runs of
+ * nearby PFNs one load.
  *
  * Per frame: its PFN, how many page table entries of the scanned processes map it (`mapCount`,
  * comparable to kpagecount), and which scanned process mapped it (`owner`: the process index,
  * or -1 once a second process maps it).
  */
-import { HI, LO, PM_HI_PFN_MASK, PM_HI_SWAP } from './pagemap.js';
+import { HI, LO, PM_HI_EXCLUSIVE, PM_HI_PFN_MASK, PM_HI_PRESENT, PM_HI_SWAP } from './pagemap.js';
 
-export const CHUNK_SHIFT = 12;
-/** Chunks below this number (PFNs below 2^32, 16 TiB of 4 KiB frames) sit in a flat array. */
+export const CHUNK_SHIFT = 8;
+/** Chunks below this number (PFNs below 2^28, 1 TiB of 4 KiB frames) sit in a flat array; others in a Map. */
 const FLAT_CHUNKS = 1 << 20;
 
 /** Per-process counters filled by ingestPagemap (indices). */
@@ -33,6 +35,8 @@ export const CHUNK_FRAMES = 1 << CHUNK_SHIFT;
 const CHUNK_BITMAP_WORDS = CHUNK_FRAMES >>> 5;
 const CHUNK_WORDS = CHUNK_FRAMES + CHUNK_BITMAP_WORDS;
 export const OWNER_SHARED = -1;
+/** Chunks carved from one allocation (528 KiB), so a new chunk is a view, not a new buffer. */
+const SLAB_CHUNKS = 512;
 
 export class FrameTable {
   frameCount = 0;
@@ -42,8 +46,17 @@ export class FrameTable {
   private flat: (Int32Array | undefined)[] = [];
   private far = new Map<number, Int32Array>();
   private nChunks = 0;
+  private slab = new ArrayBuffer(0);
+  private slabBytes = 0;
   private lastChunkNo = -1;
   private lastChunk: Int32Array = new Int32Array(CHUNK_WORDS);
+
+  constructor() {
+    if (!primed) {
+      primed = true;
+      primeDecoder();
+    }
+  }
 
   /**
    * Decode `entries` pagemap entries (an Int32Array view, two halves per entry, from entry
@@ -56,10 +69,13 @@ export class FrameTable {
     let present = 0;
     let exclusive = 0;
     let hidden = 0;
+    let pfnOf = this.pfn;
     let mapCount = this.mapCount;
     let owner = this.owner;
+    let frames = this.frameCount;
     let chunkNo = this.lastChunkNo;
     let chunk = this.lastChunk;
+    const flat = this.flat;
     const end = 2 * (first + entries);
     for (let w = 2 * first; w < end; w += 2) {
       const h = i32[w + hi];
@@ -76,7 +92,10 @@ export class FrameTable {
       const l = i32[w + lo];
       if ((h & PM_HI_PFN_MASK) !== 0 || l < 0) {
         // PFN of 2^31 or more (8 TiB of RAM and up): the general path.
+        this.frameCount = frames;
         out[n++] = this.map((h & PM_HI_PFN_MASK) * 0x1_0000_0000 + (l >>> 0), procIdx);
+        frames = this.frameCount;
+        pfnOf = this.pfn;
         mapCount = this.mapCount;
         owner = this.owner;
         chunkNo = this.lastChunkNo;
@@ -89,20 +108,33 @@ export class FrameTable {
       }
       const no = l >>> CHUNK_SHIFT;
       if (no !== chunkNo) {
-        chunk = this.chunkFor(no);
+        const c = no < flat.length ? flat[no] : undefined;
+        chunk = c !== undefined ? c : this.chunkFor(no);
         chunkNo = no;
       }
-      const id = chunk[l & (CHUNK_FRAMES - 1)] - 1;
+      const slot = l & (CHUNK_FRAMES - 1);
+      const id = chunk[slot] - 1;
       if (id >= 0) {
         mapCount[id]++;
         if (owner[id] !== procIdx) owner[id] = OWNER_SHARED;
         out[n++] = id;
       } else {
-        out[n++] = this.add(l, chunk, l & (CHUNK_FRAMES - 1), procIdx);
-        mapCount = this.mapCount;
-        owner = this.owner;
+        // First sight of this frame: what add() does, without the call.
+        if (frames === pfnOf.length) {
+          this.grow();
+          pfnOf = this.pfn;
+          mapCount = this.mapCount;
+          owner = this.owner;
+        }
+        chunk[slot] = frames + 1;
+        chunk[CHUNK_FRAMES + (slot >>> 5)] |= 1 << (slot & 31);
+        pfnOf[frames] = l;
+        mapCount[frames] = 1;
+        owner[frames] = procIdx;
+        out[n++] = frames++;
       }
     }
+    this.frameCount = frames;
     this.lastChunkNo = chunkNo;
     this.lastChunk = chunk;
     counters[C_PRESENT] += present;
@@ -151,19 +183,29 @@ export class FrameTable {
     return id;
   }
 
-  /** The chunk numbered `no`, created if new; it becomes the one-chunk cache. */
+  /**
+   * The chunk numbered `no`, created if new. A chunk of the flat array becomes the one-chunk
+   * cache; one past it (PFNs of 2^28 and more) does not, so the cached number stays a small integer.
+   */
   private chunkFor(no: number): Int32Array {
     let c = no < FLAT_CHUNKS ? this.flat[no] : this.far.get(no);
     if (c === undefined) {
-      c = new Int32Array(CHUNK_WORDS);
+      const slot = this.nChunks % SLAB_CHUNKS;
+      if (slot === 0) {
+        this.slab = new ArrayBuffer(SLAB_CHUNKS * CHUNK_WORDS * 4);
+        this.slabBytes += this.slab.byteLength;
+      }
+      c = new Int32Array(this.slab, slot * CHUNK_WORDS * 4, CHUNK_WORDS);
       if (no < FLAT_CHUNKS) {
-        while (this.flat.length < no) this.flat.push(undefined);
+        if (this.flat.length <= no) this.flat = this.flat.concat(new Array<undefined>(Math.max(no + 1, 2 * this.flat.length) - this.flat.length).fill(undefined));
         this.flat[no] = c;
       } else this.far.set(no, c);
       this.nChunks++;
     }
-    this.lastChunkNo = no;
-    this.lastChunk = c;
+    if (no < FLAT_CHUNKS) {
+      this.lastChunkNo = no;
+      this.lastChunk = c;
+    }
     return c;
   }
 
@@ -203,7 +245,7 @@ export class FrameTable {
 
   /** Bytes held by the table itself (chunks, the flat chunk index and per-frame arrays). */
   memoryBytes(): number {
-    return this.nChunks * CHUNK_WORDS * 4 + this.flat.length * 8 + this.pfn.byteLength + this.mapCount.byteLength + this.owner.byteLength;
+    return this.slabBytes + this.flat.length * 8 + this.pfn.byteLength + this.mapCount.byteLength + this.owner.byteLength;
   }
 
   /** Touched chunks: each stands for CHUNK_FRAMES frames of physical address space. */
@@ -229,5 +271,44 @@ export class FrameTable {
     this.pfn = pfn;
     this.mapCount = mc;
     this.owner = ow;
+  }
+}
+
+let primed = false;
+
+/**
+ * Run ingestPagemap on a scratch table over entries of every kind it tells apart (new and known
+ * frame, same and other process, hole, swap, hidden PFN, PFN of 2^32 and more, chunk changes),
+ * enough times for V8 to queue it for optimization: it is then compiled on another thread while
+ * the scan's first reads run, with type feedback for every branch, so no kind of entry seen later
+ * throws the code away.
+ */
+function primeDecoder(): void {
+  const t = new FrameTable();
+  // More distinct frames than the table starts with room for, so that it grows as well.
+  const entries = 2048;
+  const i32 = new Int32Array(2 * entries);
+  for (let k = 0; k < entries; k++) {
+    let l = 0x1000 + 3 * k;
+    let h = PM_HI_PRESENT | (k & 1 ? PM_HI_EXCLUSIVE : 0);
+    if (k % 61 === 0) h = l = 0;
+    else if (k % 127 === 0) (h = PM_HI_SWAP), (l = k << 5);
+    else if (k % 251 === 0) l = 0;
+    else if (k % 509 === 0) h |= 1;
+    i32[2 * k + lo] = l;
+    i32[2 * k + hi] = h;
+  }
+  const out = new Uint32Array(entries);
+  const counters = new Float64Array(4);
+  const swaps: number[] = [];
+  // A second table takes the paths of a table's first frames (its first chunk, its first
+  // growth) again, now that they record feedback.
+  // Slices of 64 entries: a call per slice, as the scan calls it, and no loop long enough to be
+  // compiled on its own (on-stack replacement) as well.
+  for (const table of [t, new FrameTable()]) {
+    for (let k = 0; k < 4; k++) {
+      for (let e = 0; e < entries; e += 64) table.ingestPagemap(i32, e, 64, k & 1, out, 0, counters, swaps);
+      swaps.length = 0;
+    }
   }
 }

@@ -66,8 +66,12 @@ export function isZeroPage(f: number): boolean {
 
 /** Most u64 entries one read of kpagecount/kpageflags returns (512 KiB). */
 export const KPAGE_BATCH = 65536;
-/** Read through a gap of up to this many frames rather than issue another read. */
-export const KPAGE_GAP = 64;
+/**
+ * Read through a gap of up to this many frames rather than issue another read. Reading a frame
+ * costs the kernel about a tenth of what a read call costs (kpagecount and kpageflags look up
+ * the page of every PFN asked for), so runs are cut at gaps of more than a few frames.
+ */
+export const KPAGE_GAP = 8;
 
 /**
  * Read kpagecount and kpageflags for ascending PFNs, in runs of nearby frames (one positioned

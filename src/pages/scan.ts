@@ -191,7 +191,7 @@ export function scanFrames(root: ProcRoot, targets: ScanTarget[], opts: ScanOpti
 
   /** Decode entries [first, first + count) of the read buffer for process procIdx. */
   const decode = (first: number, count: number, procIdx: number): void => {
-    store.n = table.ingestPagemap(i32, first, count, procIdx, store.ids, store.n, counters, swaps);
+    store.n = table.ingestPagemap(i32, first | 0, count | 0, procIdx, store.ids, store.n, counters, swaps);
   };
 
   /**
