@@ -45,3 +45,8 @@ export class ProcError extends Error {
 export function isProcError(e: unknown, ...kinds: ProcErrorKind[]): e is ProcError {
   return e instanceof ProcError && (kinds.length === 0 || kinds.includes(e.kind));
 }
+
+/** The errno code ("ENOENT", "EINVAL" ...) behind a ProcError, when a system call raised it. */
+export function errnoOf(e: ProcError): string | undefined {
+  return (e.cause as NodeJS.ErrnoException | undefined)?.code;
+}

@@ -34,6 +34,11 @@ export interface KmsgRecord {
 /** Largest record the kernel returns from one read (CONSOLE_EXT_LOG_MAX, 8 KiB), with room to spare. */
 const RECORD_MAX = 16 * 1024;
 
+/** Undo the \xNN escapes /dev/kmsg writes for non-printable bytes and newlines (Documentation/ABI/testing/dev-kmsg). */
+export function unescapeKmsg(s: string): string {
+  return s.indexOf('\\x') < 0 ? s : s.replace(/\\x([0-9a-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
 /** Parse one record as read(): "prio,seq,usec,flags[,...];message\n KEY=value\n". */
 export function parseKmsgRecord(text: string, path = '/dev/kmsg'): KmsgRecord {
   const semi = text.indexOf(';');
@@ -53,7 +58,7 @@ export function parseKmsgRecord(text: string, path = '/dev/kmsg'): KmsgRecord {
     seq: Number(m[2]),
     usec: Number(m[3]),
     flags: m[4],
-    message: body.replace(/\\x([0-9a-f]{2})/g, (_s, h: string) => String.fromCharCode(parseInt(h, 16))),
+    message: unescapeKmsg(body),
     dict,
   };
 }
@@ -132,28 +137,6 @@ export function readKmsg(path = '/dev/kmsg'): KmsgRecord[] {
   const r = new KmsgReader(path);
   try {
     return r.readAvailable();
-  } finally {
-    r.close();
-  }
-}
-
-/**
- * Records as they are written: first everything stored, then new ones, polled every `pollMs`
- * (the device cannot be watched with inotify, and a blocking read would hold a libuv thread).
- * Ends when `signal` aborts.
- */
-export async function* followKmsg(path: string, opts: { signal?: AbortSignal; pollMs?: number } = {}): AsyncGenerator<KmsgRecord[]> {
-  const r = new KmsgReader(path);
-  const pollMs = opts.pollMs ?? 200;
-  try {
-    while (!opts.signal?.aborted) {
-      const batch = r.readAvailable();
-      if (batch.length) yield batch;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, pollMs);
-        opts.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
-    }
   } finally {
     r.close();
   }

@@ -152,13 +152,13 @@ export class ProcRoot {
         const done = (e?: unknown): void =>
           fs.close(fd, () => (e === undefined ? resolve(buf.toString('utf8', 0, len)) : reject(toProcError(e, abs, pid))));
         const next = (): void => {
-          if (len === buf.length) {
+          if (len === Math.min(buf.length, maxBytes)) {
             if (len >= maxBytes) return done(new ProcError('failed', abs, pid, new Error(`larger than ${maxBytes} bytes`)));
             const bigger = Buffer.allocUnsafe(Math.min(maxBytes, buf.length * 4));
             buf.copy(bigger, 0, 0, len);
             buf = bigger;
           }
-          fs.read(fd, buf, len, buf.length - len, null, (e, n) => {
+          fs.read(fd, buf, len, Math.min(buf.length, maxBytes) - len, null, (e, n) => {
             if (e) return done(e);
             if (n === 0) return done();
             len += n;
@@ -182,13 +182,14 @@ export class ProcRoot {
     try {
       let len = 0;
       for (;;) {
-        if (len === this.buf.length) {
+        // The buffer is shared and may have grown past this call's cap: the cap bounds the read.
+        if (len === Math.min(this.buf.length, maxBytes)) {
           if (len >= maxBytes) throw new ProcError('failed', abs, pidOfRel(), new Error(`larger than ${maxBytes} bytes`));
           const bigger = Buffer.allocUnsafe(Math.min(maxBytes, this.buf.length * 4));
           this.buf.copy(bigger, 0, 0, len);
           this.buf = bigger;
         }
-        const n = fs.readSync(fd, this.buf, len, this.buf.length - len, null);
+        const n = fs.readSync(fd, this.buf, len, Math.min(this.buf.length, maxBytes) - len, null);
         if (n === 0) break;
         len += n;
       }

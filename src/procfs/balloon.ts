@@ -1,4 +1,5 @@
 import { ParseError } from '../fs/errors.js';
+import { type KvEntry, kvEntries } from './kv.js';
 
 /**
  * Memory balloon status files: pages the hypervisor took back from this guest. They are gone
@@ -9,18 +10,9 @@ import { ParseError } from '../fs/errors.js';
  *   Xen balloon, /sys/devices/system/xen_memory/xen_memory0/: target_kb, info/current_kb ...
  */
 
-/** "key : value" lines of the two debugfs status files; keys trimmed, values as text. */
-function colonLines(text: string, path: string, field: string): { key: string; value: string; lineNo: number; line: string }[] {
-  const out: { key: string; value: string; lineNo: number; line: string }[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
-    const at = line.indexOf(':');
-    if (at <= 0) throw new ParseError(path, i + 1, line, field, 'expected "key: value"');
-    out.push({ key: line.slice(0, at).trim(), value: line.slice(at + 1).trim(), lineNo: i + 1, line });
-  }
-  return out;
+/** "key : value" lines of the two debugfs status files: the kv.ts grammar, keys padded before the colon. */
+function colonLines(text: string, path: string, field: string): KvEntry[] {
+  return kvEntries(text, path, field).map((e) => ({ ...e, key: e.key.trimEnd() }));
 }
 
 /** VMware balloon pages are always 4 KiB (the 2M counters count 2 MiB pages separately). */

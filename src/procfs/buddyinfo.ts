@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * /proc/buddyinfo (mm/vmstat.c frag_show_print; Documentation/filesystems/proc.rst).
@@ -29,18 +30,14 @@ export interface Buddyinfo {
 const LINE = /^Node (\d+), zone\s+(\S+)((?:\s+\d+)+)\s*$/;
 
 export function parseBuddyinfo(text: string, path = '/proc/buddyinfo', pageSizeBytes = 4096): Buddyinfo {
-  const zones: BuddyZone[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  const zones = numberedLines(text).map(({ line, lineNo }): BuddyZone => {
     const m = LINE.exec(line);
-    if (!m) throw new ParseError(path, i + 1, line, 'Node N, zone NAME counts');
+    if (!m) throw new ParseError(path, lineNo, line, 'Node N, zone NAME counts');
     const freeBlocks = m[3].trim().split(/\s+/).map(Number);
     const freePages = freeBlocks.reduce((a, n, k) => a + n * 2 ** k, 0);
-    zones.push({ node: Number(m[1]), zone: m[2], freeBlocks, freePages, freeBytes: freePages * pageSizeBytes });
-  }
-  if (zones.length === 0) throw new ParseError(path, 1, lines[0] ?? '', 'Node N, zone NAME counts', 'empty');
+    return { node: Number(m[1]), zone: m[2], freeBlocks, freePages, freeBytes: freePages * pageSizeBytes };
+  });
+  if (zones.length === 0) throw new ParseError(path, 1, text.split('\n', 1)[0], 'Node N, zone NAME counts', 'empty');
   return { zones, pageSizeBytes };
 }
 

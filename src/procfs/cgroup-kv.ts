@@ -1,4 +1,5 @@
 import { ParseError } from '../fs/errors.js';
+import { numberedLines, onlyLine } from './lines.js';
 
 /**
  * Shared grammars of the memory cgroup files (Documentation/admin-guide/cgroup-v2.rst,
@@ -25,19 +26,6 @@ const U64 = /^\d+$/;
  * value is 2147479552 (2 GiB - 4 KiB), indistinguishable from a real limit: kept as a number.
  */
 export const UNLIMITED_THRESHOLD_BYTES = 2 ** 62;
-
-/** The first non-blank line and its number; throws when the file is empty. */
-function onlyLine(text: string, path: string, field: string): { line: string; lineNo: number } {
-  const lines = text.split('\n');
-  let found: { line: string; lineNo: number } | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].trim() === '') continue;
-    if (found) throw new ParseError(path, i + 1, lines[i], field, 'expected a single line');
-    found = { line: lines[i], lineNo: i + 1 };
-  }
-  if (!found) throw new ParseError(path, 1, '', field, 'empty file');
-  return found;
-}
 
 /** A file holding one unsigned integer (memory.current, memory.usage_in_bytes, memory.failcnt ...). */
 export function parseCgroupValue(text: string, path: string, field: string): number {
@@ -74,23 +62,11 @@ export interface CgroupFlatEntry {
 
 /** "key value" lines; blank lines skipped. A negative value is accepted (v1 memory.stat can race). */
 export function cgroupFlatEntries(text: string, path: string): CgroupFlatEntry[] {
-  const out: CgroupFlatEntry[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  return numberedLines(text).map(({ line, lineNo }) => {
     const m = /^\s*(\S+)\s+(-?\d+)\s*$/.exec(line);
-    if (!m) throw new ParseError(path, i + 1, line, 'key value');
-    out.push({ key: m[1], value: Number(m[2]), lineNo: i + 1, line });
-  }
-  return out;
-}
-
-/** "key value" lines as a record, keys as in the file. */
-export function cgroupFlatKeyed(text: string, path: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const e of cgroupFlatEntries(text, path)) out[e.key] = e.value;
-  return out;
+    if (!m) throw new ParseError(path, lineNo, line, 'key value');
+    return { key: m[1], value: Number(m[2]), lineNo, line };
+  });
 }
 
 export interface CgroupNestedRow {
@@ -106,10 +82,7 @@ export interface CgroupNestedRow {
  */
 export function cgroupNestedKeyed(text: string, path: string): Record<string, CgroupNestedRow> {
   const out: Record<string, CgroupNestedRow> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  for (const { line, lineNo } of numberedLines(text)) {
     const words = line.trim().split(/\s+/);
     let key: string;
     const row: CgroupNestedRow = { nodes: {} };
@@ -122,10 +95,10 @@ export function cgroupNestedKeyed(text: string, path: string): Record<string, Cg
     }
     for (const w of words.slice(1)) {
       const m = /^N(\d+)=(\d+)$/.exec(w);
-      if (!m) throw new ParseError(path, i + 1, line, key, 'expected N<node>=<value>');
+      if (!m) throw new ParseError(path, lineNo, line, key, 'expected N<node>=<value>');
       row.nodes[Number(m[1])] = Number(m[2]);
     }
-    if (!v1 && words.length === 1) throw new ParseError(path, i + 1, line, key, 'no values');
+    if (!v1 && words.length === 1) throw new ParseError(path, lineNo, line, key, 'no values');
     out[key] = row;
   }
   return out;

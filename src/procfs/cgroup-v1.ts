@@ -1,7 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
 import { cgroupFlatEntries, cgroupNestedKeyed, parseCgroupValue, cgroupV1Limit } from './cgroup-kv.js';
-import { isMemoryStatCountKey } from './cgroup-v2.js';
 import { readSysOptional, type SysGap } from './sys-optional.js';
 import { parseSlabinfo, type Slabinfo } from './slabinfo.js';
 
@@ -45,7 +44,7 @@ export type CgroupV1MemoryStat = { [K in StatName]?: number } & {
   hierarchicalMemoryLimitBytes?: number;
   /** "hierarchical_memsw_limit" (swap accounting only); Infinity if none. */
   hierarchicalMemswLimitBytes?: number;
-  /** This cgroup's own lines (no "total_" prefix), as printed: bytes or counts (isMemoryStatCountKey). */
+  /** This cgroup's own lines (no "total_" prefix), as printed: bytes or counts (cgroup-v2.ts isMemoryStatCountKey). */
   local: Record<string, number>;
   /** The "total_*" lines (this cgroup and its descendants), keyed without the prefix. */
   hierarchical: Record<string, number>;
@@ -74,9 +73,6 @@ export function parseCgroupV1MemoryStat(text: string, path = 'memory.stat'): Cgr
   }
   return out as CgroupV1MemoryStat;
 }
-
-/** Whether a v1 memory.stat key (with or without "total_") is a count rather than bytes. */
-export const isCgroupV1StatCountKey = isMemoryStatCountKey;
 
 /** memory.oom_control: "oom_kill_disable 0\nunder_oom 0\noom_kill 0". */
 export interface CgroupV1OomControl {

@@ -34,7 +34,7 @@ const STAT_BYTES = {
   kernel: 'kernelBytes', // 5.18+
   kernel_stack: 'kernelStackBytes',
   pagetables: 'pageTablesBytes',
-  sec_pagetables: 'secPageTablesBytes', // 6.3+
+  sec_pagetables: 'secPageTablesBytes', // 6.0+
   percpu: 'percpuBytes',
   sock: 'sockBytes',
   vmalloc: 'vmallocBytes',

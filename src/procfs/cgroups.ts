@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * /proc/cgroups (kernel/cgroup/cgroup-v1.c proc_cgroupstats_show; deprecated for v2 in
@@ -20,13 +21,11 @@ export interface ProcCgroupsRow {
 
 export function parseProcCgroups(text: string, path = '/proc/cgroups'): ProcCgroupsRow[] {
   const out: ProcCgroupsRow[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '' || line.startsWith('#')) continue;
+  for (const { line, lineNo } of numberedLines(text)) {
+    if (line.startsWith('#')) continue;
     const f = line.trim().split(/\s+/);
     if (f.length !== 4 || !f.slice(1).every((x) => /^\d+$/.test(x))) {
-      throw new ParseError(path, i + 1, line, 'subsys_name hierarchy num_cgroups enabled');
+      throw new ParseError(path, lineNo, line, 'subsys_name hierarchy num_cgroups enabled');
     }
     out.push({ subsysName: f[0], hierarchyId: Number(f[1]), numCgroups: Number(f[2]), enabled: f[3] !== '0' });
   }

@@ -1,4 +1,4 @@
-import type { KmsgRecord } from '../fs/kmsg.js';
+import { type KmsgRecord, unescapeKmsg } from '../fs/kmsg.js';
 
 /**
  * Kernel log lines as saved by the tools people use, reduced to the message text and its time.
@@ -50,11 +50,6 @@ export function kmsgRecordLines(records: KmsgRecord[]): LogLine[] {
     for (const text of r.message.split('\n')) out.push({ lineNo: i + 1, text, timeSec: r.usec / 1e6, seq: r.seq });
   });
   return out;
-}
-
-/** Undo /dev/kmsg's \xNN escaping (kernel/printk/printk.c msg_print_ext_body). */
-export function unescapeKmsg(s: string): string {
-  return s.indexOf('\\x') < 0 ? s : s.replace(/\\x([0-9a-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
 /**

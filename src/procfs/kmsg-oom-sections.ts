@@ -1,3 +1,4 @@
+import { UNLIMITED_THRESHOLD_BYTES } from './cgroup-kv.js';
 import type { OomBuddyZone, OomConstraint, OomInvoker, OomMemcgCounter, OomReaper, OomTask, OomVictim } from './kmsg-oom-types.js';
 
 /**
@@ -7,9 +8,6 @@ import type { OomBuddyZone, OomConstraint, OomInvoker, OomMemcgCounter, OomReape
  */
 
 const KB = 1024;
-/** Limits at or above 2^50 kB are the page_counter / res_counter "no limit" values
- * (9007199254740988kB = PAGE_COUNTER_MAX pages on 64-bit; 18014398509481983kB = RES_COUNTER_MAX >> 10 on 3.x). */
-const UNLIMITED_KB = 2 ** 50;
 
 /** "python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0" */
 export function matchOomHeader(text: string): OomInvoker | undefined {
@@ -107,8 +105,10 @@ export function matchMemcgCounter(text: string): { which: 'memory' | 'memsw' | '
   const m = /^(memory|memory\+swap|swap|kmem): usage (\d+)kB, limit (\d+)kB, failcnt (\d+)/.exec(text);
   if (!m) return undefined;
   const which = m[1] === 'memory+swap' ? 'memsw' : (m[1] as 'memory' | 'swap' | 'kmem');
-  const limitKb = Number(m[3]);
-  return { which, counter: { usageBytes: Number(m[2]) * KB, limitBytes: limitKb >= UNLIMITED_KB ? null : limitKb * KB, failcnt: Number(m[4]) } };
+  // "No limit" prints as PAGE_COUNTER_MAX pages (9007199254740988kB on 64-bit), or
+  // RES_COUNTER_MAX >> 10 (18014398509481983kB) on 3.x: the same threshold as the limit files.
+  const limitBytes = Number(m[3]) * KB;
+  return { which, counter: { usageBytes: Number(m[2]) * KB, limitBytes: limitBytes >= UNLIMITED_THRESHOLD_BYTES ? null : limitBytes, failcnt: Number(m[4]) } };
 }
 
 /** "Task in /mem2 killed as a result of limit of /mem2" (mem_cgroup_print_oom_info, before 4.19). */

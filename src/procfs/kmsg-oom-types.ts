@@ -179,7 +179,7 @@ export interface OomReport {
   constraint?: OomConstraint;
   /** True when the constraint is not printed (before 4.19) and was inferred from memcg lines. */
   constraintInferred?: boolean;
-  /** "global_oom" in the oom-kill line, or no memcg for a kill. */
+  /** The memory cgroup lines of the report; undefined for a global OOM ("global_oom" in the oom-kill line) or when the log shows none. */
   memcg?: OomMemcg;
   memInfo?: OomMemInfo;
   tasks?: OomTask[];

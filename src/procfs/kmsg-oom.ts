@@ -50,16 +50,7 @@ export function parseOomLines(lines: LogLine[]): OomReport[] {
 
   const open = (kind: OomReport['kind'], l: LogLine, sawHeader: boolean): Draft => {
     if (cur) done.push(finish(cur));
-    cur = {
-      r: { kind, firstLine: l.lineNo, lastLine: l.lineNo, invoker: {}, pageSizeBytes: DEFAULT_PAGE, pageSizeFrom: 'assumed', missing: [] },
-      sawHeader,
-      section: 'none',
-      sawMemInfo: false,
-      memPages: {},
-      trailer: new Map(),
-    };
-    if (l.timeSec !== undefined) cur.r.timeSec = l.timeSec;
-    if (l.wallTime !== undefined) cur.r.wallTime = l.wallTime;
+    cur = { r: newReport(kind, l), sawHeader, section: 'none', sawMemInfo: false, memPages: {}, trailer: new Map() };
     return cur;
   };
   const memcgOf = (d: Draft) => (d.r.memcg ??= { stats: {} });

@@ -1,4 +1,5 @@
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * Shared line grammar of the "Key:   value [kB]" files: /proc/meminfo, /proc/<pid>/status,
@@ -18,16 +19,11 @@ export interface KvEntry {
 
 /** Split text into key/value entries; blank lines are skipped, a line without a colon throws. */
 export function kvEntries(text: string, path: string, field = 'key: value'): KvEntry[] {
-  const out: KvEntry[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  return numberedLines(text).map(({ line, lineNo }) => {
     const m = KV_LINE.exec(line.trimStart());
-    if (!m) throw new ParseError(path, i + 1, line, field);
-    out.push({ key: m[1], value: m[2], lineNo: i + 1, line });
-  }
-  return out;
+    if (!m) throw new ParseError(path, lineNo, line, field);
+    return { key: m[1], value: m[2], lineNo, line };
+  });
 }
 
 const UNIT_BYTES: Record<string, number> = { '': 1, B: 1, kB: 1024, KB: 1024, mB: 1024 ** 2, MB: 1024 ** 2, GB: 1024 ** 3 };
@@ -48,14 +44,4 @@ export function parseSize(e: KvEntry, path: string): number {
 export function parseIntField(s: string, path: string, lineNo: number, line: string, field: string): number {
   if (!/^-?\d+$/.test(s)) throw new ParseError(path, lineNo, line, field, 'expected an integer');
   return Number(s);
-}
-
-/** Key -> bytes (or count, when the line has no unit) for every numeric line; others ignored. */
-export function kvSizes(text: string, path: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const e of kvEntries(text, path)) {
-    if (!/^-?\d+(\s+[A-Za-z]+)?$/.test(e.value)) continue;
-    out.set(e.key, parseSize(e, path));
-  }
-  return out;
 }

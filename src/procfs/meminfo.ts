@@ -49,7 +49,7 @@ const FIELDS = {
   KernelStack: 'kernelStackBytes',
   ShadowCallStack: 'shadowCallStackBytes',
   PageTables: 'pageTablesBytes',
-  SecPageTables: 'secPageTablesBytes', // 6.3+: KVM/IOMMU secondary page tables
+  SecPageTables: 'secPageTablesBytes', // 6.0+: KVM/IOMMU secondary page tables (commit ebc97a52b5d6)
   NFS_Unstable: 'nfsUnstableBytes',
   Bounce: 'bounceBytes',
   WritebackTmp: 'writebackTmpBytes',

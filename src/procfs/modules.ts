@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * /proc/modules (kernel/module/procfs.c m_show): one loaded module per line.
@@ -24,19 +25,15 @@ export interface ModuleEntry {
 }
 
 export function parseModules(text: string, path = '/proc/modules'): ModuleEntry[] {
-  const out: ModuleEntry[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  return numberedLines(text).map(({ line, lineNo }) => {
     const f = line.trim().split(/\s+/);
-    if (f.length < 5) throw new ParseError(path, i + 1, line, 'module', 'expected name size refcount deps state');
+    if (f.length < 5) throw new ParseError(path, lineNo, line, 'module', 'expected name size refcount deps state');
     const [name, size, ref, deps, state, address, ...rest] = f;
-    if (!/^\d+$/.test(size)) throw new ParseError(path, i + 1, line, 'size');
-    if (!/^(\d+|-)$/.test(ref)) throw new ParseError(path, i + 1, line, 'refcount');
-    if (!/^(Live|Loading|Unloading)$/.test(state)) throw new ParseError(path, i + 1, line, 'state');
-    if (address !== undefined && !/^0x[0-9a-f]+$/i.test(address)) throw new ParseError(path, i + 1, line, 'address');
-    out.push({
+    if (!/^\d+$/.test(size)) throw new ParseError(path, lineNo, line, 'size');
+    if (!/^(\d+|-)$/.test(ref)) throw new ParseError(path, lineNo, line, 'refcount');
+    if (!/^(Live|Loading|Unloading)$/.test(state)) throw new ParseError(path, lineNo, line, 'state');
+    if (address !== undefined && !/^0x[0-9a-f]+$/i.test(address)) throw new ParseError(path, lineNo, line, 'address');
+    return {
       name,
       sizeBytes: Number(size),
       refcount: ref === '-' ? undefined : Number(ref),
@@ -44,9 +41,8 @@ export function parseModules(text: string, path = '/proc/modules'): ModuleEntry[
       state,
       address,
       taints: rest.length > 0 ? rest.join(' ') : undefined,
-    });
-  }
-  return out;
+    };
+  });
 }
 
 export function readModules(root: ProcRoot): ModuleEntry[] {

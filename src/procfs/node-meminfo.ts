@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 import { parseMeminfo, type Meminfo } from './meminfo.js';
 
 /**
@@ -25,18 +26,15 @@ const PREFIX = /^Node (\d+) (.*)$/;
 export function parseNodeMeminfo(text: string, path = '/sys/devices/system/node/node0/meminfo'): NodeMeminfo {
   let node: number | undefined;
   const body: string[] = [];
-  const lines = text.replace(/\0+$/, '').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  for (const { line, lineNo } of numberedLines(text.replace(/\0+$/, ''))) {
     const m = PREFIX.exec(line);
-    if (!m) throw new ParseError(path, i + 1, line, 'Node N');
+    if (!m) throw new ParseError(path, lineNo, line, 'Node N');
     const n = Number(m[1]);
-    if (node !== undefined && n !== node) throw new ParseError(path, i + 1, line, 'Node N', `node ${n} after node ${node}`);
+    if (node !== undefined && n !== node) throw new ParseError(path, lineNo, line, 'Node N', `node ${n} after node ${node}`);
     node = n;
     body.push(m[2]);
   }
-  if (node === undefined) throw new ParseError(path, 1, lines[0] ?? '', 'Node N', 'empty');
+  if (node === undefined) throw new ParseError(path, 1, text.split('\n', 1)[0], 'Node N', 'empty');
   const m = parseMeminfo(body.join('\n') + '\n', path) as NodeMeminfo;
   m.node = node;
   if (m.raw.MemUsed !== undefined) m.memUsedBytes = m.raw.MemUsed;

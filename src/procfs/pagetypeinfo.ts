@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * /proc/pagetypeinfo (mm/vmstat.c pagetypeinfo_show; root only since 5.4).
@@ -51,12 +52,9 @@ export function parsePagetypeinfo(text: string, path = '/proc/pagetypeinfo'): Pa
   let mixed: PagetypeBlocks[] | undefined;
   let table: PagetypeBlocks[] | undefined;
   let types: string[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  for (const { line, lineNo } of numberedLines(text)) {
     const fail = (field: string, detail?: string): never => {
-      throw new ParseError(path, i + 1, line, field, detail);
+      throw new ParseError(path, lineNo, line, field, detail);
     };
     let m: RegExpExecArray | null;
     if ((m = /^Page block order:\s*(\d+)\s*$/.exec(line))) pageBlockOrder = Number(m[1]);
@@ -84,7 +82,7 @@ export function parsePagetypeinfo(text: string, path = '/proc/pagetypeinfo'): Pa
     } else fail('pagetypeinfo line');
   }
   if (pageBlockOrder === undefined || pagesPerBlock === undefined) {
-    throw new ParseError(path, 1, lines[0] ?? '', 'Page block order', 'missing');
+    throw new ParseError(path, 1, text.split('\n', 1)[0], 'Page block order', 'missing');
   }
   return { pageBlockOrder, pagesPerBlock, free, blocks, ...(mixed ? { mixedBlocks: mixed } : {}) };
 }

@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * /proc/[pid]/cgroup (cgroups(7); kernel/cgroup/cgroup.c proc_cgroup_show).
@@ -23,16 +24,11 @@ export interface PidCgroupEntry {
 }
 
 export function parsePidCgroup(text: string, path = '/proc/[pid]/cgroup'): PidCgroupEntry[] {
-  const out: PidCgroupEntry[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  return numberedLines(text).map(({ line, lineNo }) => {
     const m = /^(\d+):([^:]*):(.*)$/.exec(line);
-    if (!m) throw new ParseError(path, i + 1, line, 'cgroup', 'expected "id:controllers:path"');
-    out.push({ hierarchyId: Number(m[1]), controllers: m[2] === '' ? [] : m[2].split(','), path: m[3] });
-  }
-  return out;
+    if (!m) throw new ParseError(path, lineNo, line, 'cgroup', 'expected "id:controllers:path"');
+    return { hierarchyId: Number(m[1]), controllers: m[2] === '' ? [] : m[2].split(','), path: m[3] };
+  });
 }
 
 /** Path in the cgroup v1 hierarchy that has the memory controller; undefined if none does. */

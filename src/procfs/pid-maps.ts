@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * /proc/[pid]/maps (Documentation/filesystems/proc.rst, "maps"; fs/proc/task_mmu.c show_map_vma).
@@ -64,14 +65,7 @@ export function parseMapsLine(line: string, path: string, lineNo: number): MapsE
 }
 
 export function parsePidMaps(text: string, path = '/proc/[pid]/maps'): MapsEntry[] {
-  const out: MapsEntry[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line === '') continue;
-    out.push(parseMapsLine(line, path, i + 1));
-  }
-  return out;
+  return numberedLines(text).map(({ line, lineNo }) => parseMapsLine(line, path, lineNo));
 }
 
 export function readPidMaps(root: ProcRoot, pid: number): MapsEntry[] {

@@ -1,5 +1,5 @@
 import type { ProcRoot } from '../fs/proc-root.js';
-import { ParseError, ProcError } from '../fs/errors.js';
+import { ParseError, ProcError, errnoOf } from '../fs/errors.js';
 
 /**
  * Small one-value files of /proc/[pid] (Documentation/filesystems/proc.rst section 3;
@@ -97,7 +97,7 @@ export function readPidExe(root: ProcRoot, pid: number): string | undefined {
   try {
     return root.readProcLink(`${pid}/exe`);
   } catch (e) {
-    if (e instanceof ProcError && (e.cause as NodeJS.ErrnoException)?.code === 'ENOENT' && root.existsProc(`${pid}`)) {
+    if (e instanceof ProcError && errnoOf(e) === 'ENOENT' && root.existsProc(`${pid}`)) {
       return undefined;
     }
     throw e;

@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * /proc/<pid>/mountinfo (2.6.26+; Documentation/filesystems/proc.rst 3.5) and /proc/<pid>/mounts
@@ -36,17 +37,13 @@ export function unmangle(s: string): string {
 }
 
 export function parseMountinfo(text: string, path = '/proc/self/mountinfo'): MountEntry[] {
-  const out: MountEntry[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  return numberedLines(text).map(({ line, lineNo }) => {
     const f = line.split(' ');
     const sep = f.indexOf('-', 6);
-    if (f.length < 10 || sep < 6 || f.length < sep + 4) throw new ParseError(path, i + 1, line, 'mountinfo', 'expected 10+ fields with " - "');
-    if (!/^\d+$/.test(f[0]) || !/^\d+$/.test(f[1])) throw new ParseError(path, i + 1, line, 'mount id');
-    if (!/^\d+:\d+$/.test(f[2])) throw new ParseError(path, i + 1, line, 'major:minor');
-    out.push({
+    if (f.length < 10 || sep < 6 || f.length < sep + 4) throw new ParseError(path, lineNo, line, 'mountinfo', 'expected 10+ fields with " - "');
+    if (!/^\d+$/.test(f[0]) || !/^\d+$/.test(f[1])) throw new ParseError(path, lineNo, line, 'mount id');
+    if (!/^\d+:\d+$/.test(f[2])) throw new ParseError(path, lineNo, line, 'major:minor');
+    return {
       mountId: Number(f[0]),
       parentId: Number(f[1]),
       devMajorMinor: f[2],
@@ -58,24 +55,19 @@ export function parseMountinfo(text: string, path = '/proc/self/mountinfo'): Mou
       source: unmangle(f[sep + 2]),
       // Super options may themselves hold spaces only if escaped; keep the rest of the line together.
       superOptions: f.slice(sep + 3).join(' ').split(','),
-    });
-  }
-  return out;
+    };
+  });
 }
 
 /** /proc/mounts: "source mountpoint fstype options freq passno". The root is always "/" here. */
 export function parseMounts(text: string, path = '/proc/mounts'): MountEntry[] {
-  const out: MountEntry[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  return numberedLines(text).map(({ line, lineNo }) => {
     const f = line.split(' ');
     if (f.length !== 6 || !/^\d+$/.test(f[4]) || !/^\d+$/.test(f[5])) {
-      throw new ParseError(path, i + 1, line, 'mounts', 'expected 6 space-separated fields');
+      throw new ParseError(path, lineNo, line, 'mounts', 'expected 6 space-separated fields');
     }
     const opts = f[3].split(',');
-    out.push({
+    return {
       root: '/',
       mountPoint: unmangle(f[1]),
       mountOptions: opts,
@@ -83,9 +75,8 @@ export function parseMounts(text: string, path = '/proc/mounts'): MountEntry[] {
       fsType: f[2],
       source: unmangle(f[0]),
       superOptions: opts,
-    });
-  }
-  return out;
+    };
+  });
 }
 
 /** /proc/<pid>/mountinfo, default the reader's own ("self"). */

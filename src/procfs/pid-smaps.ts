@@ -1,5 +1,5 @@
 import type { ProcRoot } from '../fs/proc-root.js';
-import { ParseError, ProcError } from '../fs/errors.js';
+import { ParseError, ProcError, errnoOf } from '../fs/errors.js';
 import { type KvEntry, kvEntries, parseIntField, parseSize } from './kv.js';
 import { type MapsEntry, isMapsHeader, parseMapsLine } from './pid-maps.js';
 import {
@@ -165,8 +165,4 @@ export function readPidMemoryRollup(root: ProcRoot, pid: number): PidMemoryRollu
     throw e;
   }
   return { rollup: parsePidSmapsRollup(text, root.procPath(rel)), source: 'smaps_rollup' };
-}
-
-function errnoOf(e: ProcError): string | undefined {
-  return (e.cause as NodeJS.ErrnoException | undefined)?.code;
 }

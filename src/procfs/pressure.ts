@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * Pressure stall information: /proc/pressure/memory (4.20+, CONFIG_PSI) and the cgroup v2
@@ -29,24 +30,21 @@ const LINE = /^(some|full)((?:\s+[a-z0-9]+=[\d.]+)+)\s*$/;
 
 export function parsePressure(text: string, path = '/proc/pressure/memory'): Pressure {
   const out: Partial<Pressure> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  for (const { line, lineNo } of numberedLines(text)) {
     const m = LINE.exec(line);
-    if (!m) throw new ParseError(path, i + 1, line, 'some|full');
+    if (!m) throw new ParseError(path, lineNo, line, 'some|full');
     const kv: Record<string, number> = {};
     for (const pair of m[2].trim().split(/\s+/)) {
       const [k, v] = pair.split('=');
-      if (!/^\d+(\.\d+)?$/.test(v)) throw new ParseError(path, i + 1, line, k, 'expected a number');
+      if (!/^\d+(\.\d+)?$/.test(v)) throw new ParseError(path, lineNo, line, k, 'expected a number');
       kv[k] = Number(v);
     }
     for (const k of ['avg10', 'avg60', 'avg300', 'total']) {
-      if (kv[k] === undefined) throw new ParseError(path, i + 1, line, k, 'missing');
+      if (kv[k] === undefined) throw new ParseError(path, lineNo, line, k, 'missing');
     }
     out[m[1] as 'some' | 'full'] = { avg10Pct: kv.avg10, avg60Pct: kv.avg60, avg300Pct: kv.avg300, totalUs: kv.total };
   }
-  if (!out.some) throw new ParseError(path, 1, lines[0] ?? '', 'some', 'missing');
+  if (!out.some) throw new ParseError(path, 1, text.split('\n', 1)[0], 'some', 'missing');
   return out as Pressure;
 }
 

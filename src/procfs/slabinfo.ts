@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * /proc/slabinfo, format 2.x (mm/slab_common.c cache_show; Documentation/mm/slub.rst).
@@ -54,17 +55,16 @@ const LINE = new RegExp(
 );
 
 export function parseSlabinfo(text: string, path = '/proc/slabinfo', pageSizeBytes = 4096): Slabinfo {
-  const lines = text.split('\n');
-  const h = HEADER.exec(lines[0] ?? '');
-  if (!h) throw new ParseError(path, 1, lines[0] ?? '', 'version', 'expected "slabinfo - version: 2.x"');
+  const head = text.split('\n', 1)[0];
+  const h = HEADER.exec(head);
+  if (!h) throw new ParseError(path, 1, head, 'version', 'expected "slabinfo - version: 2.x"');
   const caches: SlabCache[] = [];
   let slabBytes = 0;
   let activeObjectsBytes = 0;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '' || line.startsWith('#')) continue;
+  for (const { line, lineNo } of numberedLines(text, 1)) {
+    if (line.startsWith('#')) continue;
     const m = LINE.exec(line);
-    if (!m) throw new ParseError(path, i + 1, line, 'cache');
+    if (!m) throw new ParseError(path, lineNo, line, 'cache');
     const n = m.slice(2, 14).map(Number);
     const c: SlabCache = {
       name: m[1],

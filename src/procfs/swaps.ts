@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * /proc/swaps (mm/swapfile.c swap_show).
@@ -34,14 +35,12 @@ function unescapeOctal(s: string): string {
 }
 
 export function parseSwaps(text: string, path = '/proc/swaps'): Swaps {
-  const lines = text.split('\n');
-  if (!HEADER.test(lines[0] ?? '')) throw new ParseError(path, 1, lines[0] ?? '', 'header');
+  const head = text.split('\n', 1)[0];
+  if (!HEADER.test(head)) throw new ParseError(path, 1, head, 'header');
   const areas: SwapArea[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  for (const { line, lineNo } of numberedLines(text, 1)) {
     const m = ROW.exec(line);
-    if (!m) throw new ParseError(path, i + 1, line, 'swap area');
+    if (!m) throw new ParseError(path, lineNo, line, 'swap area');
     areas.push({
       filename: unescapeOctal(m[1]),
       type: m[2],

@@ -1,5 +1,5 @@
 import type { ProcRoot } from '../fs/proc-root.js';
-import { ParseError, isProcError } from '../fs/errors.js';
+import { ParseError, errnoOf, isProcError } from '../fs/errors.js';
 
 /**
  * Shared pieces of the one-value-per-file directories: /proc/sys/vm, /sys/kernel/mm/ksm,
@@ -55,7 +55,7 @@ export function readDirFiles(list: () => string[], read: (name: string) => strin
     try {
       out[name] = read(name);
     } catch (e) {
-      const code = isProcError(e) ? (e.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+      const code = isProcError(e) ? errnoOf(e) : undefined;
       if (isProcError(e, 'denied', 'absent') || code === 'EISDIR' || code === 'EINVAL') continue;
       throw e;
     }

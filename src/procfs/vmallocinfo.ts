@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * /proc/vmallocinfo (mm/vmalloc.c vmalloc_info_show / s_show; root only).
@@ -78,12 +79,9 @@ export function parseVmallocinfo(text: string, path = '/proc/vmallocinfo', pageS
   const byCaller: Record<string, VmallocTotals> = {};
   let ramBytes = 0;
   let hidden = true;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  for (const { line, lineNo } of numberedLines(text)) {
     const m = HEAD.exec(line);
-    if (!m) throw new ParseError(path, i + 1, line, 'range');
+    if (!m) throw new ParseError(path, lineNo, line, 'range');
     const a: VmallocArea = { startAddr: m[1], endAddr: m[2], sizeBytes: Number(m[3]), flags: [], kind: 'other', ramBytes: 0 };
     if (!/^0x0+$/.test(m[1]) || !/^0x0+$/.test(m[2])) hidden = false;
     const tokens = m[4] ? m[4].split(/\s+/) : [];

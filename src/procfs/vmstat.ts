@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * /proc/vmstat and /sys/devices/system/node/node<N>/vmstat (mm/vmstat.c vmstat_text[]).
@@ -35,18 +36,14 @@ const ZONES = ['dma', 'dma32', 'normal', 'high', 'movable', 'device'];
 export function nameValueLines(text: string, path: string): { values: Record<string, number>; unnamed: number[] } {
   const values: Record<string, number> = {};
   const unnamed: number[] = [];
-  const lines = text.split('\n');
-  let n = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  const lines = numberedLines(text);
+  for (const { line, lineNo } of lines) {
     const m = /^\s*([A-Za-z_][\w.-]*)?\s+(-?\d+)\s*$/.exec(line);
-    if (!m) throw new ParseError(path, i + 1, line, 'name value');
+    if (!m) throw new ParseError(path, lineNo, line, 'name value');
     if (m[1] === undefined) unnamed.push(Number(m[2]));
     else values[m[1]] = Number(m[2]);
-    n++;
   }
-  if (n === 0) throw new ParseError(path, 1, lines[0] ?? '', 'name value', 'empty');
+  if (lines.length === 0) throw new ParseError(path, 1, text.split('\n', 1)[0], 'name value', 'empty');
   return { values, unnamed };
 }
 
@@ -68,7 +65,7 @@ const PAGE_GAUGES = {
   nr_slab_reclaimable: 'slabReclaimableBytes',
   nr_slab_unreclaimable: 'slabUnreclaimableBytes',
   nr_page_table_pages: 'pageTablesBytes',
-  nr_sec_page_table_pages: 'secPageTablesBytes', // 6.3+
+  nr_sec_page_table_pages: 'secPageTablesBytes', // 6.0+
   nr_isolated_anon: 'isolatedAnonBytes',
   nr_isolated_file: 'isolatedFileBytes',
   nr_swapcached: 'swapCachedBytes', // 5.9+

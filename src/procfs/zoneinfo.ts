@@ -1,5 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
+import { numberedLines } from './lines.js';
 
 /**
  * /proc/zoneinfo (mm/vmstat.c zoneinfo_show_print; Documentation/filesystems/proc.rst).
@@ -80,17 +81,14 @@ export function parseZoneinfo(text: string, path = '/proc/zoneinfo'): Zoneinfo {
     const { lineNo: _l, line: _t, ...z } = zone;
     zones.push(z as Zone);
   };
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
+  for (const { line, lineNo } of numberedLines(text)) {
     const fail = (field: string): never => {
-      throw new ParseError(path, i + 1, line, field);
+      throw new ParseError(path, lineNo, line, field);
     };
     let m = ZONE_HEAD.exec(line);
     if (m) {
       finish();
-      zone = { node: Number(m[1]), zone: m[2], stats: {}, tail: {}, lineNo: i + 1, line };
+      zone = { node: Number(m[1]), zone: m[2], stats: {}, tail: {}, lineNo, line };
       mode = 'head';
       continue;
     }
@@ -127,7 +125,7 @@ export function parseZoneinfo(text: string, path = '/proc/zoneinfo'): Zoneinfo {
     } else fail('zone line');
   }
   finish();
-  if (zones.length === 0) throw new ParseError(path, 1, lines[0] ?? '', 'Node N, zone NAME', 'no zones');
+  if (zones.length === 0) throw new ParseError(path, 1, text.split('\n', 1)[0], 'Node N, zone NAME', 'no zones');
   return { zones, nodes };
 }
 

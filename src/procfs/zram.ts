@@ -1,6 +1,7 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import { ParseError } from '../fs/errors.js';
 import { parseCgroupValue } from './cgroup-kv.js';
+import { onlyLine } from './lines.js';
 import { listSysOptional, readSysOptional, type SysGap } from './sys-optional.js';
 
 /**
@@ -31,10 +32,9 @@ export interface ZramMmStat {
 }
 
 function columns(text: string, path: string, field: string, min: number): number[] {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  if (lines.length !== 1) throw new ParseError(path, 1, lines[0] ?? '', field, 'expected one line');
-  const f = lines[0].trim().split(/\s+/);
-  if (f.length < min || !f.every((x) => /^\d+$/.test(x))) throw new ParseError(path, 1, lines[0], field, `expected ${min}+ unsigned integers`);
+  const { line, lineNo } = onlyLine(text, path, field);
+  const f = line.trim().split(/\s+/);
+  if (f.length < min || !f.every((x) => /^\d+$/.test(x))) throw new ParseError(path, lineNo, line, field, `expected ${min}+ unsigned integers`);
   return f.map(Number);
 }
 
