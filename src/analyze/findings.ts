@@ -1,9 +1,9 @@
-import type { Sample } from '../collect/sample.js';
+import type { ProcSample, Sample } from '../collect/sample.js';
 import type { Finding } from '../shared/finding.js';
 import type { Ledger } from './ledger.js';
 import type { OwnerTotals } from './owners.js';
 import { THRESHOLDS as T } from './thresholds.js';
-import { usedBytes } from './totals.js';
+import { usedMemory } from './totals.js';
 
 export interface FindingContext {
   sample: Sample;
@@ -18,17 +18,27 @@ type Rule = (c: FindingContext) => Finding | undefined;
 
 const pct = (a: number, b: number): string => `${((a / b) * 100).toFixed(1)}%`;
 
+/** A process's swap and the line it came from: SwapPss (shared pages divided) when smaps_rollup was read, else VmSwap. */
+function procSwap(p: ProcSample): { bytes: number; source: string } | undefined {
+  if (p.rollup?.swapPssBytes !== undefined) return { bytes: p.rollup.swapPssBytes, source: 'SwapPss' };
+  if (p.status?.vmSwapBytes !== undefined) return { bytes: p.status.vmSwapBytes, source: 'VmSwap' };
+  return undefined;
+}
+
 export const RULES: Record<string, Rule> = {
   'rss-exceeds-used': ({ sample, owners, fmt }) => {
-    const used = usedBytes(sample.system.meminfo);
-    if (used === undefined || owners.rssSumBytes <= used * T.rssOverUsedFactor) return undefined;
+    const u = usedMemory(sample.system.meminfo);
+    if (u === undefined || owners.rssSumBytes <= u.bytes * T.rssOverUsedFactor) return undefined;
+    const used = u.bytes;
+    // Summed PSS covers only the processes whose smaps_rollup could be read.
+    const pssOver = owners.withPssCount < owners.processCount ? ` over the ${owners.withPssCount} of ${owners.processCount} processes whose smaps_rollup could be read` : '';
     const fams = owners.topSharers.slice(0, 3).map((f) => `${f.label} (${f.processCount} processes, RSS ${fmt(f.rssBytes)}, PSS ${fmt(f.pssBytes)})`);
     return {
       id: 'rss-exceeds-used', severity: 'info',
-      title: `Summed RSS (${fmt(owners.rssSumBytes)}) is ${(owners.rssSumBytes / used).toFixed(1)}x the memory in use (${fmt(used)})`,
+      title: `Summed RSS (${fmt(owners.rssSumBytes)}) is ${(owners.rssSumBytes / used).toFixed(1)}x the memory in use (${fmt(used)}, ${u.formula})`,
       numbers: { rssSumBytes: owners.rssSumBytes, usedBytes: used, ...(owners.pssSumBytes !== undefined ? { pssSumBytes: owners.pssSumBytes } : {}) },
       explanation: `RSS counts every page a process maps, so a page shared by N processes (after fork, or a shared library) is counted N times. ` +
-        (fams.length ? `The families sharing most: ${fams.join('; ')}.` : '') + (owners.pssSumBytes !== undefined ? ` Summed PSS, which divides shared pages among their sharers, is ${fmt(owners.pssSumBytes)}.` : ''),
+        (fams.length ? `The families sharing most: ${fams.join('; ')}.` : '') + (owners.pssSumBytes !== undefined ? ` Summed PSS, which divides shared pages among their sharers, is ${fmt(owners.pssSumBytes)}${pssOver}.` : ''),
       action: 'Judge processes by PSS or USS (memledger ps), and fork families by their exact footprint (memledger share --tree PID).',
     };
   },
@@ -47,13 +57,15 @@ export const RULES: Record<string, Rule> = {
   },
   'slab-large': ({ sample, fmt }) => {
     const m = sample.system.meminfo;
-    const slab = (m.sReclaimableBytes ?? 0) + (m.sUnreclaimBytes ?? 0);
+    const { sReclaimableBytes: reclaimable, sUnreclaimBytes: unreclaimable } = m;
+    if (reclaimable === undefined || unreclaimable === undefined) return undefined;
+    const slab = reclaimable + unreclaimable;
     if (slab < m.memTotalBytes * T.slabShare) return undefined;
     const top = sample.system.slabinfo?.caches.slice().sort((a, b) => b.slabBytes - a.slabBytes).slice(0, 5).map((c) => `${c.name} ${fmt(c.slabBytes)}`);
     return {
       id: 'slab-large', severity: 'notice',
-      title: `Kernel slab holds ${fmt(slab)} (${pct(slab, m.memTotalBytes)} of RAM), ${fmt(m.sReclaimableBytes ?? 0)} of it reclaimable`,
-      numbers: { slabBytes: slab, sReclaimableBytes: m.sReclaimableBytes ?? 0, sUnreclaimBytes: m.sUnreclaimBytes ?? 0 },
+      title: `Kernel slab (SReclaimable + SUnreclaim) holds ${fmt(slab)} (${pct(slab, m.memTotalBytes)} of RAM), ${fmt(reclaimable)} of it reclaimable`,
+      numbers: { slabBytes: slab, sReclaimableBytes: reclaimable, sUnreclaimBytes: unreclaimable },
       explanation: `Slab caches hold kernel objects: dentries and inodes (reclaimable when memory is short), network buffers, and driver data (not reclaimable). ${top ? `Largest caches: ${top.join(', ')}.` : 'Run as root to see which caches (/proc/slabinfo).'}`,
       action: 'Reclaimable slab (dentry, inode) shrinks under pressure by itself. Growing unreclaimable slab points at a kernel or driver leak: watch it over time (slabtop, memledger record).',
     };
@@ -61,12 +73,12 @@ export const RULES: Record<string, Rule> = {
   'pagetables-large': ({ sample, fmt }) => {
     const m = sample.system.meminfo;
     if (m.pageTablesBytes === undefined || m.pageTablesBytes < m.memTotalBytes * T.pageTablesShare) return undefined;
-    const top = sample.procs.filter((p) => p.status?.vmPteBytes).sort((a, b) => (b.status!.vmPteBytes ?? 0) - (a.status!.vmPteBytes ?? 0)).slice(0, 5);
+    const top = sample.procs.flatMap((p) => (p.status?.vmPteBytes ? [{ p, pte: p.status.vmPteBytes }] : [])).sort((a, b) => b.pte - a.pte).slice(0, 5);
     return {
       id: 'pagetables-large', severity: 'notice',
       title: `Page tables take ${fmt(m.pageTablesBytes)} (${pct(m.pageTablesBytes, m.memTotalBytes)} of RAM)`,
       numbers: { pageTablesBytes: m.pageTablesBytes },
-      explanation: `Each process that maps memory needs page tables for it: 8 bytes per 4 KiB page, per process, so many processes mapping the same large shared memory pay for it many times. Largest: ${top.map((p) => `${p.comm} [${p.pid}] ${fmt(p.status!.vmPteBytes!)}`).join(', ') || 'unknown'}.`,
+      explanation: `Each process that maps memory needs page tables for it: 8 bytes per 4 KiB page, per process, so many processes mapping the same large shared memory pay for it many times. Largest (status VmPTE): ${top.map(({ p, pte }) => `${p.comm} [${p.pid}] ${fmt(pte)}`).join(', ') || 'unknown'}.`,
       action: 'Use huge pages for large shared mappings (hugetlbfs or THP for shmem), or fewer processes mapping the same memory.',
     };
   },
@@ -97,13 +109,14 @@ export const RULES: Record<string, Rule> = {
   },
   'hugetlb-idle': ({ sample, fmt }) => {
     const m = sample.system.meminfo;
-    if (!m.hugePagesTotal || !m.hugePageSizeBytes) return undefined;
-    const idle = ((m.hugePagesFree ?? 0) - (m.hugePagesRsvd ?? 0)) * m.hugePageSizeBytes;
+    // hugetlb_report_meminfo() prints HugePages_Total, _Free, _Rsvd and Hugepagesize together.
+    if (!m.hugePagesTotal || !m.hugePageSizeBytes || m.hugePagesFree === undefined || m.hugePagesRsvd === undefined) return undefined;
+    const idle = (m.hugePagesFree - m.hugePagesRsvd) * m.hugePageSizeBytes;
     if (idle < m.memTotalBytes * T.hugetlbIdleShare) return undefined;
     return {
       id: 'hugetlb-idle', severity: 'notice',
-      title: `${fmt(idle)} of huge pages are set aside and neither used nor reserved`,
-      numbers: { idleHugetlbBytes: idle, hugePagesTotal: m.hugePagesTotal, hugePagesFree: m.hugePagesFree ?? 0, hugePagesRsvd: m.hugePagesRsvd ?? 0 },
+      title: `${fmt(idle)} of huge pages are set aside and neither used nor reserved (HugePages_Free - HugePages_Rsvd)`,
+      numbers: { idleHugetlbBytes: idle, hugePagesTotal: m.hugePagesTotal, hugePagesFree: m.hugePagesFree, hugePagesRsvd: m.hugePagesRsvd },
       explanation: 'HugeTLB pages are taken out of general use when the pool is sized (vm.nr_hugepages or the kernel command line); until a program maps them they serve nothing else.',
       action: 'Lower vm.nr_hugepages to what the application maps, or start the application that should use them.',
     };
@@ -124,13 +137,15 @@ export const RULES: Record<string, Rule> = {
     if (!m.swapTotalBytes || m.swapFreeBytes === undefined) return undefined;
     const used = m.swapTotalBytes - m.swapFreeBytes;
     if (used < m.swapTotalBytes * T.swapUsedShare) return undefined;
-    const top = sample.procs.filter((p) => (p.rollup?.swapPssBytes ?? p.status?.vmSwapBytes ?? 0) > 0)
-      .sort((a, b) => (b.rollup?.swapPssBytes ?? b.status?.vmSwapBytes ?? 0) - (a.rollup?.swapPssBytes ?? a.status?.vmSwapBytes ?? 0)).slice(0, 5);
+    const top = sample.procs.flatMap((p) => {
+      const swap = procSwap(p);
+      return swap && swap.bytes > 0 ? [{ p, swap }] : [];
+    }).sort((a, b) => b.swap.bytes - a.swap.bytes).slice(0, 5);
     return {
       id: 'swap-used', severity: 'notice',
-      title: `${fmt(used)} of swap in use (${pct(used, m.swapTotalBytes)})`,
+      title: `${fmt(used)} of swap in use (${pct(used, m.swapTotalBytes)}, SwapTotal - SwapFree)`,
       numbers: { swapUsedBytes: used, swapTotalBytes: m.swapTotalBytes },
-      explanation: `Pages were written to swap when RAM was short. Swapped pages cost nothing until touched again. Largest holders: ${top.map((p) => `${p.comm} [${p.pid}] ${fmt(p.rollup?.swapPssBytes ?? p.status?.vmSwapBytes ?? 0)}`).join(', ') || 'none among readable processes (shmem or tmpfs pages may be swapped)'}.`,
+      explanation: `Pages were written to swap when RAM was short. Swapped pages cost nothing until touched again. Largest holders: ${top.map(({ p, swap }) => `${p.comm} [${p.pid}] ${fmt(swap.bytes)} (${swap.source})`).join(', ') || 'none among readable processes (shmem or tmpfs pages may be swapped)'}.`,
       action: 'Check whether swap-in is happening now (memledger swap): swapped-out idle memory is fine; constant swap-in means the working set does not fit.',
     };
   },
@@ -193,7 +208,7 @@ function sysRelative(p: string): string {
   return m ? m[1] : p;
 }
 
-export const SEVERITY_ORDER = { critical: 0, warning: 1, notice: 2, info: 3 } as const;
+const SEVERITY_ORDER = { critical: 0, warning: 1, notice: 2, info: 3 } as const;
 
 export function evaluateFindings(c: FindingContext): Finding[] {
   const out: Finding[] = [];

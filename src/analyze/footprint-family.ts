@@ -87,7 +87,7 @@ export function measureSet(root: ProcRoot, all: ProcSample[], members: ProcSampl
   const { scan } = ps;
   const page = scan.pageSizeBytes;
   const exact = scan.pfnsVisible && scan.kpageCount !== undefined;
-  const { group, fp } = groupExact(ps, label, label, members);
+  const group = groupExact(ps, label, label, members);
   const splits = ps.sets.splitMembers(withPfns);
   const byIdx = new Map(splits.map((s) => [s.procIdx, s]));
   const privatePfns = new Map<string, Float64Array>();
@@ -123,7 +123,6 @@ export function measureSet(root: ProcRoot, all: ProcSample[], members: ProcSampl
     const pss = members.map((p) => p.rollup?.pssBytes);
     report.summedPssBytes = pss.some((v) => v === undefined) ? undefined : pss.reduce<number>((a, b) => a + b!, 0);
   }
-  void fp;
   return { report, ps, mark, privatePfns };
 }
 

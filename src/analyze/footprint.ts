@@ -1,6 +1,6 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import type { ProcSample } from '../collect/sample.js';
-import { FrameSets, scanFrames, type FrameBreakdown, type FrameScan, type SetFootprint } from '../pages/index.js';
+import { FrameSets, scanFrames, type FrameBreakdown, type FrameScan } from '../pages/index.js';
 import type { ProcGroup } from './groups.js';
 
 /**
@@ -94,7 +94,7 @@ export function scanProcs(root: ProcRoot, procs: ProcSample[], pageSizeBytes = 4
   return { scan, sets: new FrameSets(scan), index: new Map(users.map((p, i) => [p.key, i])), procs: users };
 }
 
-export function toBytes(b: FrameBreakdown, page: number): BytesBreakdown {
+function toBytes(b: FrameBreakdown, page: number): BytesBreakdown {
   return {
     totalBytes: b.frames * page, anonBytes: b.anonFrames * page, fileBytes: b.fileFrames * page, shmemBytes: b.shmemFrames * page,
     dirtyBytes: b.dirtyFrames * page, ksmBytes: b.ksmFrames * page, thpBytes: b.thpFrames * page, hugetlbBytes: b.hugetlbFrames * page,
@@ -112,18 +112,17 @@ export function summedRss(procs: ProcSample[]): number | undefined {
   return sum;
 }
 
-export function groupExact(ps: ProcScan, key: string, label: string, members: ProcSample[]): { group: GroupExact; fp: SetFootprint } {
+export function groupExact(ps: ProcScan, key: string, label: string, members: ProcSample[]): GroupExact {
   const page = ps.scan.pageSizeBytes;
   const idx = members.map((p) => ps.index.get(p.key)).filter((i): i is number => i !== undefined);
   const fp = ps.sets.measure(idx);
-  const group: GroupExact = {
+  return {
     key, label, members: fp.members, summedRssBytes: summedRss(members), mappedBytes: fp.mappedPages * page,
     footprintBytes: fp.unique.frames * page, footprint: toBytes(fp.unique, page), only: fp.only && toBytes(fp.only, page),
     sharedScannedBytes: fp.sharedScannedFrames * page,
     sharedUnscannedBytes: fp.sharedUnscannedFrames === undefined ? undefined : fp.sharedUnscannedFrames * page,
     swapBytes: fp.swapPages * page, uniqueSwapBytes: fp.uniqueSwapSlots * page,
   };
-  return { group, fp };
 }
 
 /**
@@ -154,6 +153,6 @@ export function exactFootprints(root: ProcRoot, procs: ProcSample[], groups: Pro
       exclusiveBytes: pf.exclusivePages * page, swapBytes: pf.swapPages * page,
     });
   }
-  for (const g of groups) out.groups.push(groupExact(ps, g.key, g.label, g.procs).group);
+  for (const g of groups) out.groups.push(groupExact(ps, g.key, g.label, g.procs));
   return out;
 }

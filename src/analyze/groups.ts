@@ -16,7 +16,7 @@ export interface ProcGroup {
  * already folded, since only thread-group leaders are listed), else comm. An interpreter
  * stays itself ("python3"), as in ps_mem.
  */
-export function programName(p: ProcSample): string {
+function programName(p: ProcSample): string {
   if (p.exe) {
     const exe = p.exe.replace(/ \(deleted\)$/, '');
     const base = exe.slice(exe.lastIndexOf('/') + 1);
@@ -32,7 +32,7 @@ export function programName(p: ProcSample): string {
  * one family; a shell that starts a program does not swallow it. pid 1 and kthreadd are
  * never family roots of something else.
  */
-export function familyRoot(p: ProcSample, byPid: Map<number, ProcSample>): ProcSample {
+function familyRoot(p: ProcSample, byPid: Map<number, ProcSample>): ProcSample {
   let cur = p;
   const seen = new Set<number>();
   for (;;) {
@@ -44,7 +44,7 @@ export function familyRoot(p: ProcSample, byPid: Map<number, ProcSample>): ProcS
   }
 }
 
-export function groupKey(p: ProcSample, by: GroupBy, byPid: Map<number, ProcSample>): { key: string; label: string } {
+function groupKey(p: ProcSample, by: GroupBy, byPid: Map<number, ProcSample>): { key: string; label: string } {
   switch (by) {
     case 'program': {
       const name = programName(p);

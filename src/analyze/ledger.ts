@@ -43,8 +43,10 @@ export function buildLedger(sys: SystemSample): Ledger {
   };
 
   add({ id: 'free', label: 'Free', bytes: m.memFreeBytes, source: 'MemFree' });
+  // Shmem (2.6.32+) is part of Cached; a kernel without the line leaves it inside the page cache.
+  const shmemKnown = m.shmemBytes !== undefined;
   add({
-    id: 'pageCache', label: 'Page cache (files)', bytes: sub(m.cachedBytes, m.shmemBytes ?? 0), source: 'Cached - Shmem',
+    id: 'pageCache', label: 'Page cache (files)', bytes: shmemKnown ? sub(m.cachedBytes, m.shmemBytes) : m.cachedBytes, source: shmemKnown ? 'Cached - Shmem' : 'Cached (shared memory included: no Shmem line)',
     details: [
       { label: 'active file', bytes: m.activeFileBytes, source: 'Active(file)' },
       { label: 'inactive file', bytes: m.inactiveFileBytes, source: 'Inactive(file)' },
@@ -55,7 +57,13 @@ export function buildLedger(sys: SystemSample): Ledger {
     note: 'reclaimable unless dirty, mapped and in use, or locked',
   });
   add({ id: 'buffers', label: 'Buffers (block device cache)', bytes: m.buffersBytes, source: 'Buffers' });
-  add({ id: 'swapCache', label: 'Swap cache', bytes: m.swapCachedBytes, source: 'SwapCached', note: 'pages both in RAM and in swap' });
+  add({
+    id: 'swapCache', label: 'Swap cache', bytes: m.swapCachedBytes, source: 'SwapCached',
+    // mm/memory.c do_swap_page(): a page read back from swap stays in the swap cache, mapped,
+    // unless should_try_to_free_swap() frees its slot (swap half full, a write fault, mlock);
+    // AnonPages counts it as well.
+    note: 'pages both in RAM and in swap; those a process maps again are in AnonPages too, so this line can overlap it',
+  });
   add({
     id: 'anon', label: 'Anonymous (process heap, stacks)', bytes: m.anonPagesBytes, source: 'AnonPages',
     details: [
@@ -63,10 +71,12 @@ export function buildLedger(sys: SystemSample): Ledger {
       { label: 'mlocked (all kinds)', bytes: m.mlockedBytes, source: 'Mlocked' },
     ],
   });
-  add({
-    id: 'shmem', label: 'Shared memory and tmpfs', bytes: m.shmemBytes, source: 'Shmem',
-    note: 'tmpfs files, SysV and POSIX shm, memfd, shared anonymous mappings, some GPU buffers',
-  });
+  if (shmemKnown) {
+    add({
+      id: 'shmem', label: 'Shared memory and tmpfs', bytes: m.shmemBytes, source: 'Shmem',
+      note: 'tmpfs files, SysV and POSIX shm, memfd, shared anonymous mappings, some GPU buffers',
+    });
+  }
   add({ id: 'slabReclaimable', label: 'Slab, reclaimable (dentries, inodes)', bytes: m.sReclaimableBytes, source: 'SReclaimable' });
   add({ id: 'slabUnreclaimable', label: 'Slab, unreclaimable', bytes: m.sUnreclaimBytes, source: 'SUnreclaim' });
   add({ id: 'kernelStack', label: 'Kernel stacks', bytes: m.kernelStackBytes, source: 'KernelStack', note: 'one per thread' });
@@ -119,10 +129,18 @@ function vmallocLine(sys: SystemSample): LedgerLine {
     };
   }
   const used = m.vmallocUsedBytes;
-  if (used === undefined || used === 0) return { id: 'vmalloc', label: 'vmalloc (modules, BPF, drivers)', bytes: undefined, source: 'VmallocUsed', note: 'VmallocUsed is 0 (not computed on 4.4-5.2) and /proc/vmallocinfo needs root' };
-  const stacks = m.kernelStackBytes ?? 0;
+  const label = 'vmalloc (modules, BPF, drivers)';
+  if (used === undefined || used === 0) return { id: 'vmalloc', label, bytes: undefined, source: 'VmallocUsed', note: 'VmallocUsed is 0 (not computed on 4.4-5.2) and /proc/vmallocinfo needs root' };
+  const stacks = m.kernelStackBytes;
+  if (stacks === undefined) {
+    return { id: 'vmalloc', label, bytes: used, source: 'VmallocUsed', note: 'no KernelStack line: thread stacks may be inside; run as root for the split from /proc/vmallocinfo' };
+  }
+  // Stacks larger than all of vmalloc cannot be inside it: no CONFIG_VMAP_STACK, nothing to take out.
+  if (stacks > used) {
+    return { id: 'vmalloc', label, bytes: used, source: 'VmallocUsed', note: 'thread stacks are not vmalloc pages here; run as root for the split from /proc/vmallocinfo' };
+  }
   return {
-    id: 'vmalloc', label: 'vmalloc (modules, BPF, drivers)', bytes: used >= stacks ? used - stacks : used, source: 'VmallocUsed - KernelStack',
+    id: 'vmalloc', label, bytes: used - stacks, source: 'VmallocUsed - KernelStack',
     note: 'assumes CONFIG_VMAP_STACK; run as root for the exact split from /proc/vmallocinfo',
   };
 }
@@ -130,13 +148,14 @@ function vmallocLine(sys: SystemSample): LedgerLine {
 /** Every hugetlb pool (Hugetlb:, 4.16+, all sizes) or the default pool alone on older kernels. */
 function hugetlbLine(sys: SystemSample): LedgerLine {
   const m = sys.meminfo;
-  const size = m.hugePageSizeBytes ?? 0;
-  const total = m.hugetlbBytes ?? (m.hugePagesTotal !== undefined ? m.hugePagesTotal * size : undefined);
-  const details = m.hugePagesTotal
+  const { hugePagesTotal: totalPages, hugePagesFree: freePages, hugePagesRsvd: rsvdPages, hugePageSizeBytes: size } = m;
+  const times = (pages: number | undefined): number | undefined => (pages === undefined || size === undefined ? undefined : pages * size);
+  const total = m.hugetlbBytes ?? times(totalPages);
+  const details = totalPages
     ? [
-        { label: 'in use (default size)', bytes: (m.hugePagesTotal - (m.hugePagesFree ?? 0)) * size, source: '(HugePages_Total - _Free) x size' },
-        { label: 'reserved, not yet faulted', bytes: (m.hugePagesRsvd ?? 0) * size, source: 'HugePages_Rsvd x size' },
-        { label: 'free and unreserved', bytes: ((m.hugePagesFree ?? 0) - (m.hugePagesRsvd ?? 0)) * size, source: '(HugePages_Free - _Rsvd) x size' },
+        { label: 'in use (default size)', bytes: times(freePages === undefined ? undefined : totalPages - freePages), source: '(HugePages_Total - _Free) x size' },
+        { label: 'reserved, not yet faulted', bytes: times(rsvdPages), source: 'HugePages_Rsvd x size' },
+        { label: 'free and unreserved', bytes: times(freePages === undefined || rsvdPages === undefined ? undefined : freePages - rsvdPages), source: '(HugePages_Free - _Rsvd) x size' },
       ]
     : undefined;
   return { id: 'hugetlb', label: 'HugeTLB pools', bytes: total, source: m.hugetlbBytes !== undefined ? 'Hugetlb' : 'HugePages_Total x Hugepagesize', details, note: 'set aside at boot or by vm.nr_hugepages; unusable for anything else' };

@@ -28,7 +28,7 @@ export interface OomCause {
 const pct = (part: number, whole: number) => `${((part / whole) * 100).toFixed(0)}%`;
 
 /** Bytes free in blocks of at least `order`, from the buddy lists ("Node 0 Normal: 12*4kB ..."). */
-export function freeAtOrderBytes(r: OomReport, order: number): number | undefined {
+function freeAtOrderBytes(r: OomReport, order: number): number | undefined {
   const zones = r.memInfo?.zones;
   if (!zones?.length) return undefined;
   let sum = 0;
@@ -74,7 +74,7 @@ export function likelyCause(r: OomReport, candidates: OomCandidate[], formatByte
   if (r.constraint === 'CONSTRAINT_MEMCG') {
     const mem = r.memcg?.memory;
     const path = r.memcg?.path ?? '?';
-    const lim = mem?.limitBytes ?? undefined;
+    const lim = mem?.limitBytes;
     const base = `The memory cgroup ${path} reached its limit${lim ? ` of ${formatBytes(lim)}` : ''}${mem ? ` (usage ${formatBytes(mem.usageBytes)}, ${mem.failcnt} failed charges)` : ''}`;
     if (lim && victimBytes !== undefined && victimBytes >= 0.5 * lim) {
       return {

@@ -8,8 +8,9 @@ import type { Pressure } from '../procfs/pressure.js';
  * to 0..2000 against totalram + total swap, with oom_score_adj folded in). Inside a memory
  * cgroup that hits its limit, the kernel ranks only that cgroup's tasks and measures against the
  * cgroup limit (mm/oom_kill.c constrained_alloc, CONSTRAINT_MEMCG), so a per-cgroup ranking
- * recomputes oom_badness() with the limit as totalpages: rss + swap + page tables, plus
- * oom_score_adj * limit_pages / 1000; oom_score_adj -1000 never dies.
+ * recomputes oom_badness() with the limit as totalpages: rss + swap + page tables / PAGE_SIZE,
+ * plus oom_score_adj * (limit_pages / 1000); oom_score_adj -1000 never dies. The value is signed,
+ * as 5.9+ keeps it: a negative oom_score_adj can take it below zero, and those tasks still rank.
  */
 
 export interface NextVictim {
@@ -17,7 +18,7 @@ export interface NextVictim {
   key: string;
   comm: string;
   user?: string;
-  /** /proc/PID/oom_score (0..2000). */
+  /** /proc/PID/oom_score: 0..2000 (5.9+: (1000 + badness x 1000 / (RAM + swap pages)) x 2 / 3; before 5.9 0..1000). */
   oomScore: number;
   oomScoreAdj?: number;
   /** status VmRSS, or stat rss * page size. */
@@ -30,12 +31,10 @@ export interface NextVictim {
   cgroupV2?: string;
 }
 
-function toNext(p: ProcSample, pageSize: number): NextVictim {
-  const v: NextVictim = { pid: p.pid, key: p.key, comm: p.comm, oomScore: p.oomScore ?? 0 };
+function toNext(p: ProcSample, oomScore: number, pageSize: number): NextVictim {
+  const v: NextVictim = { pid: p.pid, key: p.key, comm: p.comm, oomScore, rssBytes: p.status?.vmRssBytes ?? p.stat.rssPages * pageSize };
   if (p.user !== undefined) v.user = p.user;
   if (p.oomScoreAdj !== undefined) v.oomScoreAdj = p.oomScoreAdj;
-  const rss = p.status?.vmRssBytes ?? p.stat.rssPages * pageSize;
-  if (rss !== undefined) v.rssBytes = rss;
   if (p.status?.vmSwapBytes !== undefined) v.swapBytes = p.status.vmSwapBytes;
   if (p.status?.vmPteBytes !== undefined) v.pageTablesBytes = p.status.vmPteBytes;
   if (p.cgroupV1Memory !== undefined) v.cgroupV1Memory = p.cgroupV1Memory;
@@ -50,8 +49,7 @@ function toNext(p: ProcSample, pageSize: number): NextVictim {
 export function rankNextVictims(sample: Sample): NextVictim[] {
   const page = sample.header.caps.pageSizeBytes;
   return sample.procs
-    .filter((p) => !p.isKernelThread && p.oomScore !== undefined && p.oomScoreAdj !== -1000 && p.stat.state !== 'Z')
-    .map((p) => toNext(p, page))
+    .flatMap((p) => (!p.isKernelThread && p.oomScore !== undefined && p.oomScoreAdj !== -1000 && p.stat.state !== 'Z' ? [toNext(p, p.oomScore, page)] : []))
     .sort((a, b) => b.oomScore - a.oomScore || (b.rssBytes ?? 0) - (a.rssBytes ?? 0) || a.pid - b.pid);
 }
 
@@ -82,7 +80,11 @@ export interface LimitedMemcg {
 export interface MemcgNext {
   memcg: LimitedMemcg;
   /** Processes in this cgroup or below, by badness against the cgroup limit. */
-  ranked: (NextVictim & { memcgBadnessPages: number })[];
+  ranked: (NextVictim & {
+    memcgBadnessPages: number;
+    /** VmSwap, VmPTE or oom_score_adj could not be read and counts as 0: the badness is approximate. */
+    memcgBadnessPartial?: true;
+  })[];
 }
 
 function inCgroup(path: string | undefined, cg: string): boolean {
@@ -98,9 +100,11 @@ export function rankNextVictimsByMemcg(sample: Sample, memcgs: LimitedMemcg[]): 
     const ranked = all
       .filter((v) => inCgroup(memcg.hierarchy === 'v1' ? v.cgroupV1Memory : v.cgroupV2, memcg.path))
       .map((v) => {
-        const base = Math.ceil(((v.rssBytes ?? 0) + (v.swapBytes ?? 0) + (v.pageTablesBytes ?? 0)) / page);
+        // get_mm_rss + MM_SWAPENTS are whole pages; mm_pgtables_bytes / PAGE_SIZE truncates.
+        const base = Math.round((v.rssBytes ?? 0) / page) + Math.round((v.swapBytes ?? 0) / page) + Math.floor((v.pageTablesBytes ?? 0) / page);
         const adj = totalPages === undefined ? 0 : (v.oomScoreAdj ?? 0) * Math.floor(totalPages / 1000);
-        return { ...v, memcgBadnessPages: Math.max(1, base + adj) };
+        const partial = v.swapBytes === undefined || v.pageTablesBytes === undefined || v.oomScoreAdj === undefined;
+        return { ...v, memcgBadnessPages: base + adj, ...(partial ? { memcgBadnessPartial: true as const } : {}) };
       })
       .sort((a, b) => b.memcgBadnessPages - a.memcgBadnessPages || a.pid - b.pid);
     return { memcg, ranked };

@@ -19,10 +19,3 @@ export function pressureReading(p: Pressure): string {
   else if (f) out += '; full 0.00%: never all at once';
   return out;
 }
-
-/** Severity of a PSI reading for colouring: 'high' at full avg10 >= 10% or some avg10 >= 40% (our thresholds). */
-export function pressureLevel(p: Pressure): 'none' | 'some' | 'high' {
-  if (p.some.avg10Pct === 0 && p.some.avg60Pct === 0) return 'none';
-  if ((p.full?.avg10Pct ?? 0) >= 10 || p.some.avg10Pct >= 40) return 'high';
-  return 'some';
-}

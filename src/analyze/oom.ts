@@ -8,7 +8,11 @@ import { likelyCause, plainBytes, type BytesFormatter, type OomCause } from './o
  * Ranking follows mm/oom_kill.c oom_badness() (4.6+; the heuristic of 2.6.36's rewrite):
  *   points = get_mm_rss(mm) + get_mm_counter(mm, MM_SWAPENTS) + mm_pgtables_bytes(mm) / PAGE_SIZE
  *   points += oom_score_adj * (totalpages / 1000)
- * and a task with oom_score_adj -1000 (OOM_SCORE_ADJ_MIN) is never chosen. Before 4.15 the
+ * and a task with oom_score_adj -1000 (OOM_SCORE_ADJ_MIN) is never chosen. Before 5.9 a result
+ * below 1 was raised to 1, so tasks a negative oom_score_adj pushed below zero tied; 5.9 ("mm, oom:
+ * make the calculation of oom badness more accurate") keeps the signed value and ranks by it.
+ * `badnessPages` shows the pre-5.9 value; ties among such tasks are broken by the signed one,
+ * as 5.9+ does. Before 4.15 the
  * page-table term was nr_ptes (+ nr_pmds 4.12-4.14); before 4.17 root tasks got a 3% bonus,
  * which this approximation leaves out. totalpages comes from constrained_alloc(): the memcg limit
  * (mem_cgroup_get_max) for CONSTRAINT_MEMCG, totalram_pages + total_swap_pages otherwise. The
@@ -24,9 +28,12 @@ export interface OomCandidate {
   swapBytes?: number;
   pgtablesBytes?: number;
   oomScoreAdj: number;
-  /** oom_badness() approximation in pages; 0 for a task that can never be chosen (adj -1000). */
+  /** oom_badness() approximation in pages, at least 1 (the pre-5.9 value); 0 for a task that can never be chosen (adj -1000). */
   badnessPages: number;
-  /** badness / totalpages * 1000: what /proc/PID/oom_score showed (0..2000), when totalpages is known. */
+  /**
+   * badness x 1000 / totalpages, when totalpages is known: the "score" of pre-4.6 kill messages and
+   * /proc/PID/oom_score before 5.9. From 5.9 oom_score shows (1000 + this) x 2 / 3 (fs/proc/base.c proc_oom_score).
+   */
   score?: number;
   isVictim: boolean;
 }
@@ -45,13 +52,13 @@ export interface OomKillAnalysis {
   cause: OomCause;
 }
 
-/** Page-table pages of a row: pgtables_bytes (4.15+) or nr_ptes + nr_pmds (older). */
+/** Page-table pages of a row: pgtables_bytes / PAGE_SIZE (4.15+, integer division as oom_badness does) or nr_ptes + nr_pmds (older). */
 function pgtablePages(t: OomTask, page: number): number {
-  if (t.pgtablesBytes !== undefined) return Math.ceil(t.pgtablesBytes / page);
+  if (t.pgtablesBytes !== undefined) return Math.floor(t.pgtablesBytes / page);
   return (t.nrPtes ?? 0) + (t.nrPmds ?? 0);
 }
 
-export function oomTotalPages(r: OomReport): { pages: number; from: 'memcg limit' | 'RAM + swap' } | undefined {
+function oomTotalPages(r: OomReport): { pages: number; from: 'memcg limit' | 'RAM + swap' } | undefined {
   const page = r.pageSizeBytes;
   if (r.constraint === 'CONSTRAINT_MEMCG') {
     const lim = r.memcg?.memory?.limitBytes;
@@ -62,16 +69,24 @@ export function oomTotalPages(r: OomReport): { pages: number; from: 'memcg limit
   return { pages: Math.floor((ram + (r.memInfo?.swapTotalBytes ?? 0)) / page), from: 'RAM + swap' };
 }
 
-export function badnessPages(t: OomTask, page: number, totalPages: number | undefined): number {
-  if (t.oomScoreAdj <= -1000) return 0;
+/** oom_badness() of 5.9+ in pages: signed; undefined for a task that can never be chosen (adj -1000). */
+function signedBadnessPages(t: OomTask, page: number, totalPages: number | undefined): number | undefined {
+  if (t.oomScoreAdj <= -1000) return undefined;
   const base = t.rssPages + (t.swapEntsPages ?? 0) + pgtablePages(t, page);
   const adj = totalPages === undefined ? 0 : t.oomScoreAdj * Math.floor(totalPages / 1000);
-  return Math.max(1, base + adj);
+  return base + adj;
+}
+
+/** oom_badness() as kernels before 5.9 return it: at least 1; 0 for a task that can never be chosen. */
+function badnessPages(t: OomTask, page: number, totalPages: number | undefined): number {
+  const b = signedBadnessPages(t, page, totalPages);
+  return b === undefined ? 0 : Math.max(1, b);
 }
 
 export function analyzeOomReport(r: OomReport, formatBytes: BytesFormatter = plainBytes): OomKillAnalysis {
   const page = r.pageSizeBytes;
   const total = oomTotalPages(r);
+  const signed = new Map<OomCandidate, number>();
   const candidates: OomCandidate[] = (r.tasks ?? []).map((t) => {
     const b = badnessPages(t, page, total?.pages);
     const c: OomCandidate = {
@@ -87,9 +102,12 @@ export function analyzeOomReport(r: OomReport, formatBytes: BytesFormatter = pla
     const pt = t.pgtablesBytes ?? (t.nrPtes !== undefined ? pgtablePages(t, page) * page : undefined);
     if (pt !== undefined) c.pgtablesBytes = pt;
     if (total && total.pages > 0) c.score = Math.round((b * 1000) / total.pages);
+    signed.set(c, signedBadnessPages(t, page, total?.pages) ?? Number.MIN_SAFE_INTEGER);
     return c;
   });
-  candidates.sort((a, b) => b.badnessPages - a.badnessPages || Number(b.isVictim) - Number(a.isVictim) || a.pid - b.pid);
+  candidates.sort(
+    (a, b) => b.badnessPages - a.badnessPages || signed.get(b)! - signed.get(a)! || Number(b.isVictim) - Number(a.isVictim) || a.pid - b.pid,
+  );
   const vi = candidates.findIndex((c) => c.isVictim);
   const out: OomKillAnalysis = { report: r, candidates, cause: likelyCause(r, candidates, formatBytes) };
   if (total) {

@@ -104,7 +104,7 @@ export function allowedPages(policy: CommitPolicy, mem: CommitMemory, caller: Co
 }
 
 /** How far the counter the kernel compares may be from Committed_AS, in pages (mode 2). */
-export function counterSlackPages(mem: CommitMemory): number | undefined {
+function counterSlackPages(mem: CommitMemory): number | undefined {
   if (mem.presentCpus === undefined || mem.presentCpus < 1) return undefined;
   const nr = mem.presentCpus;
   const ram = pages(mem.memTotalBytes, mem.pageSizeBytes);

@@ -115,7 +115,7 @@ function fmtGiB(bytes: number): string {
  * What would let a mode-2 request of `chargeBytes` pass: numbers for more swap, a larger
  * overcommit_ratio or overcommit_kbytes, another mode, or (for fork) not copying the address space.
  */
-export function remediesFor(
+function remediesFor(
   policy: CommitPolicy,
   mem: CommitMemory,
   caller: CommitCaller,

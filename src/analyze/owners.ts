@@ -15,7 +15,8 @@ export interface OwnerTotals {
   pssFileSumBytes?: number;
   pssShmemSumBytes?: number;
   swapPssSumBytes?: number;
-  topOwners: { label: string; processCount: number; pssBytes: number; rssBytes: number }[];
+  /** Largest groups by PSS: `pssBytes` sums the `readableCount` members whose smaps_rollup was read, `rssBytes` every member. */
+  topOwners: { label: string; processCount: number; readableCount: number; pssBytes: number; rssBytes: number }[];
   /** Families (process trees) where RSS most exceeds PSS: the biggest sharers. */
   topSharers: { label: string; processCount: number; rssBytes: number; pssBytes: number }[];
   crossCheck: CrossCheck;
@@ -64,7 +65,6 @@ export function ownerTotals(sample: Sample, by: GroupBy = 'program', top = 8): O
         readableRssBytes: readable.reduce((s, p) => s + rssOf(p), 0),
       };
     });
-  const pub = ({ label, processCount, pssBytes, rssBytes }: ReturnType<typeof groupSums>[number]) => ({ label, processCount, pssBytes, rssBytes });
   const m = sample.system.meminfo;
   // Processes whose smaps_rollup could not be read (pid 1 in some sandboxes, even for root) count
   // with their whole RssShmem / RssFile from status (4.5+): at least their share, so what is left
@@ -93,7 +93,11 @@ export function ownerTotals(sample: Sample, by: GroupBy = 'program', top = 8): O
     pssShmemSumBytes: pssShmem,
     swapPssSumBytes: sumOf((r) => r.swapPssBytes),
     // A group none of whose processes could be read has no PSS: it owns nothing we know of.
-    topOwners: groupSums(by).filter((g) => g.readableCount > 0).sort((a, b) => b.pssBytes - a.pssBytes).slice(0, top).map(pub),
+    topOwners: groupSums(by)
+      .filter((g) => g.readableCount > 0)
+      .sort((a, b) => b.pssBytes - a.pssBytes)
+      .slice(0, top)
+      .map(({ label, processCount, readableCount, pssBytes, rssBytes }) => ({ label, processCount, readableCount, pssBytes, rssBytes })),
     // Sharing within a family needs two members; a lone process whose RSS exceeds its PSS only
     // shares libraries with others. Unreadable members have no PSS, so their RSS is left out.
     topSharers: groupSums('tree')
@@ -104,7 +108,7 @@ export function ownerTotals(sample: Sample, by: GroupBy = 'program', top = 8): O
     crossCheck: {
       kernelMappableBytes: m.anonPagesBytes !== undefined && m.mappedBytes !== undefined && m.shmemBytes !== undefined ? m.anonPagesBytes + m.mappedBytes + m.shmemBytes : undefined,
       shmemUnmappedBytes: diff(m.shmemBytes, mappedShmem),
-      pageCacheUnmappedBytes: m.cachedBytes !== undefined ? diff(m.cachedBytes - (m.shmemBytes ?? 0), mappedFile) : undefined,
+      pageCacheUnmappedBytes: diff(diff(m.cachedBytes, m.shmemBytes), mappedFile),
       anonNotInPssBytes: diff(m.anonPagesBytes, pssAnon),
     },
   };

@@ -53,7 +53,7 @@ export interface ReclaimSystem {
 const ZONES = ['dma', 'dma32', 'normal', 'high', 'movable', 'device'];
 
 /** A raw delta, or the sum of its per-zone variants (allocstall_<zone> 4.10+, pgscan_*_<zone> before 4.8). */
-export function rawDelta(raw: Record<string, number>, base: string): number | undefined {
+function rawDelta(raw: Record<string, number>, base: string): number | undefined {
   if (raw[base] !== undefined) return raw[base];
   let sum: number | undefined;
   for (const z of ZONES) if (raw[`${base}_${z}`] !== undefined) sum = (sum ?? 0) + raw[`${base}_${z}`];
@@ -74,7 +74,7 @@ function pair(scanned: number | undefined, stolen: number | undefined, seconds: 
 const add = (...xs: (number | undefined)[]): number | undefined => (xs.some((x) => x === undefined) ? undefined : xs.reduce<number>((a, x) => a + x!, 0));
 
 /** Counters shown with their meaning; a line appears only when this kernel prints it. */
-export const RECLAIM_COUNTERS: Omit<ReclaimCounter, 'count' | 'perSecond'>[] = [
+const RECLAIM_COUNTERS: Omit<ReclaimCounter, 'count' | 'perSecond'>[] = [
   { name: 'allocstall', unit: 'events', meaning: 'allocations that entered direct reclaim (global shortage; cgroup-limit reclaim not counted)' },
   { name: 'pgscan_direct_throttle', unit: 'events', meaning: 'direct reclaimers put to sleep until kswapd made progress' },
   { name: 'compact_stall', unit: 'events', meaning: 'allocations that waited for compaction to assemble contiguous free pages' },

@@ -3,7 +3,10 @@ import type { Meminfo } from '../procfs/meminfo.js';
 /**
  * "Used" as each popular tool computes it, side by side, from the same meminfo.
  * - free (procps-ng 4.x, proc/sysinfo.c): total - available.
- * - htop 3 (linux/LinuxMachine.c): total - free - buffers - cache, where cache = Cached + SReclaimable - Shmem.
+ * - htop 3 (linux/LinuxMachine.c, MemoryMeter.c): its meter prints used + shared, where
+ *   used = total - free - Cached - SReclaimable - Buffers and shared = Shmem; that is
+ *   total - free - buffers - cache with cache = Cached + SReclaimable - Shmem. htop reads a
+ *   missing Buffers, SReclaimable or Shmem line as 0, and so does this view.
  * - btop (linux/btop_collect.cpp): total - available.
  * - container runtimes (docker stats, cAdvisor working set): usage - inactive file; for the
  *   whole machine usage is total - free.
@@ -43,9 +46,9 @@ export function usedSentence(m: Meminfo, views: UsedView[], fmt: (n: number) => 
   if (hi.bytes - lo.bytes < m.memTotalBytes * 0.01) return `${span}: they agree here, since little is cached or reclaimable.`;
   // What the working-set view keeps as used: the active page cache and all reclaimable slab.
   const items = [
-    { what: 'active page cache', bytes: m.activeFileBytes ?? 0 },
-    { what: 'reclaimable slab', bytes: m.sReclaimableBytes ?? 0 },
-  ].sort((a, b) => b.bytes - a.bytes).map((i) => `${i.what} (${fmt(i.bytes)})`).join(' and ');
+    { what: 'active page cache', bytes: m.activeFileBytes },
+    { what: 'reclaimable slab', bytes: m.sReclaimableBytes },
+  ].sort((a, b) => (b.bytes ?? -1) - (a.bytes ?? -1)).map((i) => `${i.what} (${i.bytes === undefined ? 'size unknown' : fmt(i.bytes)})`).join(' and ');
   const because =
     hi === runtime && lo === htop ? `the working set counts ${items} as used, htop counts neither`
     : hi === runtime ? `the working set counts ${items} as used, while MemAvailable expects to reclaim most of them`

@@ -33,9 +33,9 @@ export interface CollectOptions {
 export function collectSample(root: ProcRoot, opts: CollectOptions = {}): Sample {
   const scan = beginScan(root, opts);
   for (const pid of scan.pids) {
-    scan.add(pid, () => {
-      const p = collectProc(root, pid, scan.caps, scan.gaps, opts);
-      if (p && !p.isKernelThread && opts.rollup !== false && p.stat.state !== 'Z') readRollup(root, p, scan.gaps);
+    scan.add(() => {
+      const p = collectProc(root, pid, scan.gaps, opts);
+      if (p && wantsRollup(p, opts)) readRollup(root, p, scan.gaps);
       return p && confirm(root, p, scan.caps);
     });
   }
@@ -56,9 +56,11 @@ const YIELD_EVERY = 4;
  */
 export async function collectSampleAsync(root: ProcRoot, opts: CollectOptions = {}): Promise<Sample> {
   const scan = beginScan(root, opts);
-  const wantRollup = opts.rollup !== false && scan.caps.smapsRollup;
+  // Without smaps_rollup (Linux < 4.14) smaps is summed on this thread, as collectSample does.
+  const rollupOnPool = scan.caps.smapsRollup;
   const queue: ProcSample[] = [];
-  const texts = new Map<ProcSample, Promise<string | ProcError>>();
+  /** Each rollup's text (or error) and when its read finished: rollupReadAtMs stamps the read, not the parse. */
+  const texts = new Map<ProcSample, Promise<{ text: string | ProcError; atMs: number }>>();
   let running = 0;
   let wake: (() => void) | undefined;
   const pump = (): void => {
@@ -68,8 +70,8 @@ export async function collectSampleAsync(root: ProcRoot, opts: CollectOptions = 
       texts.set(
         p,
         root.readProcAsync(`${p.pid}/smaps_rollup`).then(
-          (t) => t,
-          (e: unknown) => (e instanceof ProcError ? e : new ProcError('failed', root.procPath(`${p.pid}/smaps_rollup`), p.pid, e)),
+          (text) => ({ text, atMs: Date.now() }),
+          (e: unknown) => ({ text: e instanceof ProcError ? e : new ProcError('failed', root.procPath(`${p.pid}/smaps_rollup`), p.pid, e), atMs: Date.now() }),
         ).finally(() => {
           running--;
           pump();
@@ -87,29 +89,28 @@ export async function collectSampleAsync(root: ProcRoot, opts: CollectOptions = 
       sinceYield = 0;
       await new Promise<void>((r) => setImmediate(r));
     }
-    const p = scan.tryProc(pid, () => collectProc(root, pid, scan.caps, scan.gaps, opts));
+    const p = scan.tryProc(() => collectProc(root, pid, scan.gaps, opts));
     if (!p) continue;
     procs.push(p);
-    if (wantRollup && !p.isKernelThread && p.stat.state !== 'Z') {
+    if (rollupOnPool && wantsRollup(p, opts)) {
       queue.push(p);
       pump();
     }
   }
   while (queue.length > 0 || running > 0) await new Promise<void>((r) => (wake = r));
-  const settled = new Map<ProcSample, string | ProcError>();
+  const settled = new Map<ProcSample, { text: string | ProcError; atMs: number }>();
   await Promise.all([...texts].map(async ([p, t]) => settled.set(p, await t)));
   for (const p of procs) {
-    scan.add(p.pid, () => {
-      const t = settled.get(p);
-      if (t !== undefined) {
+    scan.add(() => {
+      const read = settled.get(p);
+      if (read !== undefined) {
         const rel = `${p.pid}/smaps_rollup`;
         const r = optional(scan.gaps, `/proc/${rel}`, () => {
-          if (t instanceof ProcError) throw t;
-          return parsePidSmapsRollup(t, root.procPath(rel));
+          if (read.text instanceof ProcError) throw read.text;
+          return parsePidSmapsRollup(read.text, root.procPath(rel));
         });
-        if (r) setRollup(p, r, 'smaps_rollup');
-      } else if (opts.rollup !== false && !wantRollup && !p.isKernelThread && p.stat.state !== 'Z') {
-        // No smaps_rollup (Linux < 4.14): smaps is summed here, as collectSample does.
+        if (r) setRollup(p, r, 'smaps_rollup', read.atMs);
+      } else if (!rollupOnPool && wantsRollup(p, opts)) {
         readRollup(root, p, scan.gaps);
       }
       return confirm(root, p, scan.caps);
@@ -122,18 +123,17 @@ interface Scan {
   caps: Capabilities;
   gaps: GapLog;
   pids: number[];
-  procs: ProcSample[];
-  /** Run `read` for one pid; a vanished process is counted and dropped, anything else rethrown. */
-  tryProc<T>(pid: number, read: () => T | undefined): T | undefined;
+  /** Run `read` for one process; a vanished process is counted and dropped, anything else rethrown. */
+  tryProc<T>(read: () => T | undefined): T | undefined;
   /** Run `read` and keep the row it returns (with its user name). */
-  add(pid: number, read: () => ProcSample | undefined): void;
+  add(read: () => ProcSample | undefined): void;
   finish(): Sample;
 }
 
 function beginScan(root: ProcRoot, opts: CollectOptions): Scan {
   const started = performance.now();
   const takenAtMs = Date.now();
-  const caps = probeCapabilities(root);
+  const probed = probeCapabilities(root);
   const gaps = new GapLog(root.procDir);
   const header = {
     takenAtMs,
@@ -142,11 +142,12 @@ function beginScan(root: ProcRoot, opts: CollectOptions): Scan {
     hostname: optional(gaps, '/proc/sys/kernel/hostname', () => root.readProc('sys/kernel/hostname').trim()),
     uptimeSeconds: optional(gaps, '/proc/uptime', () => Number(root.readProc('uptime').split(' ')[0])),
   };
-  const system = collectSystem(root, gaps, caps.pageSizeBytes, opts.system);
+  const system = collectSystem(root, gaps, probed.pageSizeBytes, opts.system);
+  const caps: Capabilities = { ...probed, memAvailable: system.meminfo.memAvailableBytes !== undefined };
   const names = userNames(caps.live);
   const pids = opts.pids ?? root.listProc().filter((n) => /^\d+$/.test(n)).map(Number);
   const procs: ProcSample[] = [];
-  const tryProc = <T>(_pid: number, read: () => T | undefined): T | undefined => {
+  const tryProc = <T>(read: () => T | undefined): T | undefined => {
     try {
       return read();
     } catch (e) {
@@ -161,18 +162,18 @@ function beginScan(root: ProcRoot, opts: CollectOptions): Scan {
     caps,
     gaps,
     pids,
-    procs,
     tryProc,
-    add(pid, read) {
-      const p = tryProc(pid, read);
+    add(read) {
+      const p = tryProc(read);
       if (p) {
         if (p.uid !== undefined) p.user = names.get(p.uid);
         procs.push(p);
       }
     },
     finish() {
+      const gapList = gaps.list();
       const hints: string[] = [];
-      const deniedRollups = gaps.list().find((g) => g.kind === 'denied' && /smaps/.test(g.what));
+      const deniedRollups = gapList.find((g) => g.kind === 'denied' && /smaps/.test(g.what));
       if (deniedRollups) {
         hints.push(
           caps.root
@@ -181,7 +182,7 @@ function beginScan(root: ProcRoot, opts: CollectOptions): Scan {
         );
       }
       return {
-        header: { ...header, caps, collectMs: performance.now() - started, vanished: gaps.vanished, gaps: gaps.list(), hints },
+        header: { ...header, caps, collectMs: performance.now() - started, vanished: gaps.vanished, gaps: gapList, hints },
         system,
         procs,
       };
@@ -193,7 +194,7 @@ function beginScan(root: ProcRoot, opts: CollectOptions): Scan {
  * Read one process. stat is critical (no stat, no row); everything else is optional.
  * The identity check at the end drops a row whose pid was reused while we read it.
  */
-function collectProc(root: ProcRoot, pid: number, caps: Capabilities, gaps: GapLog, opts: CollectOptions): ProcSample | undefined {
+function collectProc(root: ProcRoot, pid: number, gaps: GapLog, opts: CollectOptions): ProcSample | undefined {
   let stat: PidStat;
   try {
     stat = readPidStat(root, pid);
@@ -233,16 +234,24 @@ function collectProc(root: ProcRoot, pid: number, caps: Capabilities, gaps: GapL
   return proc;
 }
 
+/**
+ * Whether to read PSS for this process: a kernel thread never had an mm and a zombie has
+ * released its own (kernel/exit.c exit_mm), so there is nothing to sum for either.
+ */
+function wantsRollup(p: ProcSample, opts: CollectOptions): boolean {
+  return opts.rollup !== false && !p.isKernelThread && p.stat.state !== 'Z';
+}
+
 /** smaps_rollup (or summed smaps before Linux 4.14): PSS, USS, SwapPss. */
 function readRollup(root: ProcRoot, proc: ProcSample, gaps: GapLog): void {
   const r = optional(gaps, `/proc/${proc.pid}/smaps_rollup`, () => readPidMemoryRollup(root, proc.pid));
-  if (r) setRollup(proc, r.rollup, r.source);
+  if (r) setRollup(proc, r.rollup, r.source, Date.now());
 }
 
-function setRollup(proc: ProcSample, rollup: PidSmapsRollup, source: ProcSample['rollupSource']): void {
+function setRollup(proc: ProcSample, rollup: PidSmapsRollup, source: ProcSample['rollupSource'], readAtMs: number): void {
   proc.rollup = rollup;
   proc.rollupSource = source;
-  proc.rollupReadAtMs = Date.now();
+  proc.rollupReadAtMs = readAtMs;
 }
 
 /**

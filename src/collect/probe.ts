@@ -1,24 +1,23 @@
 import type { ProcRoot } from '../fs/proc-root.js';
 import type { Capabilities } from './sample.js';
 
-const cache = new WeakMap<ProcRoot, Capabilities>();
+/**
+ * The capabilities a probe can tell without reading a sample. Whether meminfo has "MemAvailable:"
+ * is read off each sample's own meminfo (collector.ts), so the probe never reads that file twice.
+ */
+export type ProbedCapabilities = Omit<Capabilities, 'memAvailable'>;
+
+const cache = new WeakMap<ProcRoot, ProbedCapabilities>();
 
 /** What this kernel and this user let us read; probed once per root. */
-export function probeCapabilities(root: ProcRoot): Capabilities {
+export function probeCapabilities(root: ProcRoot): ProbedCapabilities {
   const hit = cache.get(root);
   if (hit) return hit;
   const root0 = root.live && process.getuid?.() === 0;
-  let meminfo = '';
-  try {
-    meminfo = root.readProc('meminfo');
-  } catch {
-    // Reported by the meminfo reader itself.
-  }
-  const caps: Capabilities = {
+  const caps: ProbedCapabilities = {
     root: root0,
     live: root.live,
     smapsRollup: root.live ? root.existsProc('self/smaps_rollup') : anyPidHas(root, 'smaps_rollup'),
-    memAvailable: /^MemAvailable:/m.test(meminfo),
     psi: root.existsProc('pressure/memory'),
     kpageflags: root0 && root.existsProc('kpageflags'),
     sys: root.hasSys(),

@@ -1,5 +1,4 @@
 import type { ProcErrorKind } from '../fs/errors.js';
-import type { Meminfo } from '../procfs/meminfo.js';
 import type { PidStat } from '../procfs/pid-stat.js';
 import type { PidStatus } from '../procfs/pid-status.js';
 import type { PidSmapsRollup } from '../procfs/pid-smaps-rollup.js';
@@ -25,7 +24,7 @@ export interface Capabilities {
   live: boolean;
   /** /proc/[pid]/smaps_rollup exists (Linux 4.14+). Without it, smaps is summed. */
   smapsRollup: boolean;
-  /** /proc/meminfo "MemAvailable:" (Linux 3.14+). */
+  /** /proc/meminfo "MemAvailable:" (Linux 3.14+), as this sample's meminfo shows it. */
   memAvailable: boolean;
   /** /proc/pressure/memory (Linux 4.20+, CONFIG_PSI). */
   psi: boolean;
@@ -54,6 +53,7 @@ export interface SampleHeader {
   bootId?: string;
   /** /proc/sys/kernel/osrelease */
   kernel?: string;
+  /** /proc/sys/kernel/hostname */
   hostname?: string;
   /** /proc/uptime first field, at the start of the scan. */
   uptimeSeconds?: number;
@@ -96,5 +96,3 @@ export interface ProcSample {
   oomScore?: number;
   oomScoreAdj?: number;
 }
-
-export type { Meminfo };

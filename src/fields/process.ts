@@ -51,7 +51,7 @@ export const PROC_FIELDS: ProcField[] = [
   { id: 'shmem', title: 'SHMEM', unit: 'bytes', source: 'status "RssShmem:" (Linux 4.5+)', get: userMem((p) => p.status?.rssShmemBytes), summable: true },
   { id: 'minflt', title: 'MINFLT', unit: 'count', source: 'stat field 10 minflt: minor faults since the process started', get: (p) => p.stat.minfltCount, summable: true },
   { id: 'majflt', title: 'MAJFLT', unit: 'count', source: 'stat field 12 majflt: major faults (page read from disk or swap) since start', get: (p) => p.stat.majfltCount, summable: true },
-  { id: 'oom', title: 'OOM', unit: 'score', source: 'oom_score: the OOM killer\'s badness, 0-1000 (+adj)', get: (p) => p.oomScore, summable: false },
+  { id: 'oom', title: 'OOM', unit: 'score', source: 'oom_score: the OOM killer\'s badness with oom_score_adj folded in; 5.9+ scales it to 0-2000, 666 for a process using almost nothing at adj 0 (before 5.9: 0-1000)', get: (p) => p.oomScore, summable: false },
 ];
 
 export function procField(id: string): ProcField | undefined {

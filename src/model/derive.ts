@@ -20,7 +20,7 @@ import type { Vmstat } from '../procfs/vmstat.js';
  */
 
 /** The event counters among Vmstat's typed fields (everything else there is a gauge in bytes). */
-export const VMSTAT_COUNTERS = [
+const VMSTAT_COUNTERS = [
   'pgfault', 'pgmajfault', 'pswpinPages', 'pswpoutPages', 'pgfreePages', 'pgactivatePages', 'pgdeactivatePages',
   'compactStall', 'compactFail', 'compactSuccess', 'workingsetActivatePages', 'workingsetRefaultAnonPages',
   'workingsetRefaultFilePages', 'workingsetRefaultPages', 'oomKill', 'thpFaultAlloc', 'thpFaultFallback',
@@ -33,7 +33,7 @@ export const VMSTAT_COUNTERS = [
 export type VmstatCounter = (typeof VMSTAT_COUNTERS)[number];
 
 /** Gauges among /proc/vmstat lines: every "nr_*" item, and "workingset_nodes" (shadow nodes now). */
-export function isVmstatGauge(rawKey: string): boolean {
+function isVmstatGauge(rawKey: string): boolean {
   return rawKey.startsWith('nr_') || rawKey === 'workingset_nodes';
 }
 
@@ -92,7 +92,7 @@ function gaugeDelta(before: number | undefined, after: number | undefined): numb
 }
 
 /** The interval between two samples, and whether they come from one boot. */
-export function intervalOf(prev: Sample, cur: Sample): Pick<Snapshot, 'intervalSeconds' | 'intervalSource' | 'sameBoot'> {
+function intervalOf(prev: Sample, cur: Sample): Pick<Snapshot, 'intervalSeconds' | 'intervalSource' | 'sameBoot'> {
   const a = prev.header;
   const b = cur.header;
   let sameBoot = !(a.bootId !== undefined && b.bootId !== undefined && a.bootId !== b.bootId);

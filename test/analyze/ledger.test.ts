@@ -52,3 +52,31 @@ describe('virtioFeatureBit', () => {
     expect(() => virtioFeatureBit('0x7', 2, 'features')).toThrow(ParseError);
   });
 });
+
+describe('buildLedger on lines a kernel may lack', () => {
+  const without = (...names: string[]): string => names.reduce((t, n) => t.replace(new RegExp(`^${n}:.*\\n`, 'm'), ''), BASE);
+  const line = (text: string, id: string) => buildLedger({ meminfo: parseMeminfo(text) }).lines.find((l) => l.id === id);
+
+  it('leaves a hugetlb pool unknown, not 0, when the page size is missing', () => {
+    const text = without('Hugetlb', 'Hugepagesize').replace(/^HugePages_Total:.*$/m, 'HugePages_Total:      10');
+    expect(line(text, 'hugetlb')?.bytes).toBeUndefined();
+    expect(line(text, 'hugetlb')?.details?.every((d) => d.bytes === undefined)).toBe(true);
+  });
+
+  it('keeps shared memory inside the page cache when there is no Shmem line (before 2.6.32)', () => {
+    const l = buildLedger({ meminfo: parseMeminfo(without('Shmem')) });
+    const cache = l.lines.find((x) => x.id === 'pageCache')!;
+    expect(cache.bytes).toBe(597704 * 1024);
+    expect(cache.source).toMatch(/^Cached /);
+    expect(l.lines.find((x) => x.id === 'shmem')).toBeUndefined();
+    expect(l.unknownLines).not.toContain('Shared memory and tmpfs');
+    expect(l.lines.reduce((s, x) => s + (x.bytes ?? 0), 0)).toBe(l.memTotalBytes);
+  });
+
+  it('names the counter it used for vmalloc: stacks are taken out only when they fit inside it', () => {
+    expect(line(BASE, 'vmalloc')).toMatchObject({ bytes: (15724 - 2896) * 1024, source: 'VmallocUsed - KernelStack' });
+    const bigStacks = BASE.replace(/^KernelStack:.*$/m, 'KernelStack:       20000 kB');
+    expect(line(bigStacks, 'vmalloc')).toMatchObject({ bytes: 15724 * 1024, source: 'VmallocUsed' });
+    expect(line(without('KernelStack'), 'vmalloc')).toMatchObject({ bytes: 15724 * 1024, source: 'VmallocUsed' });
+  });
+});

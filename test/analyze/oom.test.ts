@@ -6,7 +6,8 @@ import { parseKmsgOom } from '../../src/procfs/kmsg-oom.js';
 import { parsePressure } from '../../src/procfs/pressure.js';
 import { analyzeOomReport } from '../../src/analyze/oom.js';
 import { pressureReading } from '../../src/analyze/oom-pressure.js';
-import { rankNextVictims } from '../../src/analyze/oom-next.js';
+import { rankNextVictims, rankNextVictimsByMemcg } from '../../src/analyze/oom-next.js';
+import { makeSample } from '../model/make-sample.js';
 import { collectSample } from '../../src/collect/collector.js';
 import { ProcRoot } from '../../src/fs/proc-root.js';
 import { KmsgReader, parseKmsgRecord } from '../../src/fs/kmsg.js';
@@ -77,6 +78,52 @@ describe('analyzeOomReport', () => {
     ].join('\n');
     const a = analyzeOomReport(parseKmsgOom(log)[0]);
     expect(a.cause.code).toBe('fragmentation');
+  });
+});
+
+describe('oom_badness below zero (5.9+)', () => {
+  const log = [
+    '[  10.000000] app invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0',
+    '[  10.000001] Mem-Info:',
+    '[  10.000004] 1000000 pages RAM',
+    '[  10.000005] Total swap = 0kB',
+    '[  10.000006] [  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name',
+    '[  10.000007] [    100]     0   100     5000     1000    65536        0          -500 guarded',
+    '[  10.000007] [    200]     0   200     5000     1000    65536        0          -100 lesser',
+    '[  10.000007] [    300]     0   300   600000   500000  1048576        0             0 hog',
+    '[  10.000008] Out of memory: Killed process 300 (hog) total-vm:2400000kB, anon-rss:2000000kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1024kB oom_score_adj:0',
+  ].join('\n');
+
+  it('shows the pre-5.9 floor of 1, and orders the tied tasks by the signed value as 5.9+ does', () => {
+    const a = analyzeOomReport(parseKmsgOom(log)[0]);
+    expect(a.candidates.map((c) => [c.name, c.badnessPages])).toEqual([['hog', 500000 + 256], ['lesser', 1], ['guarded', 1]]);
+    expect(a.victimRank).toBe(1);
+  });
+});
+
+describe('rankNextVictimsByMemcg', () => {
+  const sample = (): ReturnType<typeof makeSample> => {
+    const s = makeSample({ takenAtMs: 0, procs: [{ pid: 10 }, { pid: 11 }] });
+    for (const p of s.procs) {
+      p.cgroupV2 = '/pods/x';
+      p.oomScore = 1;
+    }
+    const [a, b] = s.procs;
+    a.oomScoreAdj = -900;
+    b.oomScoreAdj = -100;
+    a.status = { ...a.status!, vmRssBytes: 40 * 4096, vmSwapBytes: 0, vmPteBytes: 8192 };
+    b.status = { ...b.status!, vmRssBytes: 40 * 4096, vmSwapBytes: 0 };
+    return s;
+  };
+
+  it('keeps the signed badness, so a negative oom_score_adj still ranks, and marks a guess', () => {
+    const [m] = rankNextVictimsByMemcg(sample(), [{ hierarchy: 'v2', path: '/pods/x', limitBytes: 1000 * 1000 * 4096 }]);
+    expect(m.ranked.map((v) => [v.pid, v.memcgBadnessPages])).toEqual([
+      [11, 40 - 100 * 1000],
+      [10, 40 + 2 - 900 * 1000],
+    ]);
+    expect(m.ranked[0].memcgBadnessPartial).toBe(true);
+    expect(m.ranked[1].memcgBadnessPartial).toBeUndefined();
   });
 });
 

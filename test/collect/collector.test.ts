@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collectSample } from '../../src/collect/collector.js';
+import { collectSample, collectSampleAsync } from '../../src/collect/collector.js';
 import { ProcRoot } from '../../src/fs/proc-root.js';
 import { parsePidSmapsRollup } from '../../src/procfs/pid-smaps-rollup.js';
 import { SHARED_FIXTURES, readFixture } from '../helpers/fixtures.js';
@@ -99,6 +99,59 @@ describe('collectSample error model', () => {
     } finally {
       t.cleanup();
     }
+  });
+});
+
+describe('collectSample reads each system file once', () => {
+  /** The same root, counting reads by path. */
+  const counting = (inner: ProcRoot): { root: ProcRoot; reads: Map<string, number> } => {
+    const reads = new Map<string, number>();
+    const root = new (class extends ProcRoot {
+      override readProc(rel: string, maxBytes?: number): string {
+        reads.set(rel, (reads.get(rel) ?? 0) + 1);
+        return super.readProc(rel, maxBytes);
+      }
+    })({ procDir: inner.procDir, sysDir: inner.sysDir ?? null });
+    return { root, reads };
+  };
+
+  it('reads meminfo once, and takes MemAvailable from that reading', () => {
+    const t = fakeProc().meminfo(MEMINFO).pid(10, { stat: statLine({ pid: 10, comm: 'a' }) }).build();
+    try {
+      const { root, reads } = counting(t.root);
+      const s = collectSample(root, { rollup: false });
+      expect(reads.get('meminfo')).toBe(1);
+      expect(s.header.caps.memAvailable).toBe(true);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('knows a meminfo without MemAvailable (before 3.14)', () => {
+    const t = fakeProc().meminfo(MEMINFO.replace(/^MemAvailable:.*\n/m, '')).build();
+    try {
+      const s = collectSample(t.root);
+      expect(s.system.meminfo.memAvailableBytes).toBeUndefined();
+      expect(s.header.caps.memAvailable).toBe(false);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe('collectSampleAsync', () => {
+  it('gives the rows of collectSample, each rollup stamped when it was read', async () => {
+    const rollup = parsePidSmapsRollup(readFixture('host-6.18-fork-share/proc/17226/smaps_rollup'));
+    const root = new ProcRoot({ procDir: path.join(HOST, 'proc'), sysDir: path.join(HOST, 'sys') });
+    const before = Date.now();
+    const s = await collectSampleAsync(root);
+    const after = Date.now();
+    expect(s.procs.map((p) => p.pid).sort()).toEqual([17183, 17225, 17226]);
+    const p = s.procs.find((x) => x.pid === 17226)!;
+    expect(p.rollup?.pssBytes).toBe(rollup.pssBytes);
+    expect(p.rollupSource).toBe('smaps_rollup');
+    expect(p.rollupReadAtMs).toBeGreaterThanOrEqual(before);
+    expect(p.rollupReadAtMs).toBeLessThanOrEqual(after);
   });
 });
 
