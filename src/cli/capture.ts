@@ -5,10 +5,12 @@ import { ProcError } from '../fs/errors.js';
 import { ProcRoot } from '../fs/proc-root.js';
 import { DRIVER_BUSES, HIDDEN_MEMORY_DRIVERS } from '../procfs/hidden-memory.js';
 import { UsageError } from './errors.js';
+import { jsonText } from './json.js';
 
 interface CaptureOptions {
   procRoot?: string;
   sysRoot?: string;
+  json?: boolean;
   pids?: string;
   smaps?: boolean;
 }
@@ -42,9 +44,12 @@ export function configure(cmd: Command): void {
 }
 
 function runCapture(dir: string, opts: CaptureOptions): void {
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) throw new UsageError(`${dir} exists and is not empty`);
+  const pidList = opts.pids?.split(',').map((s) => {
+    if (!/^\d+$/.test(s.trim())) throw new UsageError(`--pids takes pids separated by commas, not '${opts.pids}'`);
+    return s.trim();
+  });
   const root = ProcRoot.fromOptions(opts);
-  const out = path.resolve(dir);
+  const out = makeOutputDir(dir);
   let files = 0;
   const put = (rel: string, text: string): void => {
     const p = path.join(out, rel);
@@ -61,7 +66,7 @@ function runCapture(dir: string, opts: CaptureOptions): void {
   };
   for (const f of PROC_SYSTEM) copyProc(f);
   for (const d of PROC_DIRS) for (const f of safe(() => root.listProc(d))) copyProc(`${d}/${f}`);
-  const pids = opts.pids ? opts.pids.split(',').map((s) => s.trim()) : root.listProc().filter((n) => /^\d+$/.test(n));
+  const pids = pidList ?? root.listProc().filter((n) => /^\d+$/.test(n));
   for (const pid of pids) {
     for (const f of [...PID_FILES, ...(opts.smaps ? ['smaps', 'maps'] : [])]) copyProc(`${pid}/${f}`);
     try {
@@ -87,7 +92,34 @@ function runCapture(dir: string, opts: CaptureOptions): void {
     copyDriverPresence(root, out);
     copySysDir(root, 'module/zswap/parameters', put);
   }
-  process.stdout.write(`captured ${files} files from ${root.procDir}${root.sysDir ? ` and ${root.sysDir}` : ''} into ${out}\n`);
+  if (opts.json) {
+    const doc = { schema: 'memledger.capture/1', dir: out, fileCount: files, procDir: root.procDir, sysDir: root.sysDir ?? null };
+    process.stdout.write(jsonText(doc) + '\n');
+  } else {
+    process.stdout.write(`captured ${files} files from ${root.procDir}${root.sysDir ? ` and ${root.sysDir}` : ''} into ${out}\n`);
+  }
+}
+
+/**
+ * Create DIR (and missing parents) one level at a time, or accept an empty directory.
+ * Node 20's `mkdirSync(p, { recursive: true })` never returns for a path under /proc
+ * (ENOENT from procfs makes it retry the same component), so it is not used for DIR itself.
+ */
+function makeOutputDir(dir: string): string {
+  const out = path.resolve(dir);
+  const missing: string[] = [];
+  for (let p = out; !fs.existsSync(p); p = path.dirname(p)) missing.unshift(p);
+  try {
+    for (const m of missing) fs.mkdirSync(m);
+    if (!fs.statSync(out).isDirectory()) throw new UsageError(`${dir}: not a directory`);
+    if (missing.length === 0 && fs.readdirSync(out).length > 0) throw new UsageError(`${dir} exists and is not empty`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'refused by the file system (ENOENT)' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' ? 'a parent is not a directory' : String(code);
+    throw new UsageError(`cannot create ${dir}: ${why}`);
+  }
+  return out;
 }
 
 /**

@@ -6,7 +6,8 @@ import { renderTable, type Column } from './table.js';
 /** Text for `memledger commit`: the policy paragraph, the ranked table, and any --fork/--alloc verdict. */
 export function renderCommit(r: CommitReport, limit: number): string {
   const out: string[] = [policyParagraph(r), ''];
-  if (r.processes && r.totals) out.push(processTable(r, limit), '', gapParagraph(r), '');
+  if (r.totals?.chargedBytes === undefined && r.totals) out.push(unknownChargeParagraph(r), '');
+  else if (r.processes && r.totals) out.push(processTable(r, limit), '', gapParagraph(r), '');
   if (r.fork) out.push(forkParagraph(r), '');
   if (r.alloc) out.push(allocParagraph(r), '');
   return out.join('\n');
@@ -63,7 +64,7 @@ function processTable(r: CommitReport, limit: number): string {
   const total: CommitProcRow = {
     pid: 0,
     comm: `total, ${t.processCount} processes`,
-    chargedBytes: t.chargedBytes,
+    chargedBytes: t.chargedBytes!,
     forkChargeBytes: r.processes!.reduce((s, x) => s + x.forkChargeBytes, 0),
     largestForkVmaBytes: 0,
     accountedVmas: r.processes!.reduce((s, x) => s + x.accountedVmas, 0),
@@ -76,10 +77,16 @@ function processTable(r: CommitReport, limit: number): string {
   ].join('\n');
 }
 
+function unknownChargeParagraph(r: CommitReport): string {
+  const t = r.totals!;
+  return `Commit charge per process: ? (no process's /proc/<pid>/smaps could be read: ${t.unreadable} processes, e.g. ${t.unreadableExample}).`;
+}
+
 function gapParagraph(r: CommitReport): string {
   const t = r.totals!;
+  const charged = t.chargedBytes!;
   const parts = [
-    `Processes ${b(t.chargedBytes)} + shared anonymous objects ${b(t.sharedAnonBytes)} (${t.sharedAnonObjects}, charged once to the object when created, mm/shmem.c shmem_acct_size) = ${b(t.chargedBytes + t.sharedAnonBytes)} of Committed_AS ${b(r.memory.committedAsBytes)}.`,
+    `Processes ${b(charged)} + shared anonymous objects ${b(t.sharedAnonBytes)} (${t.sharedAnonObjects}, charged once to the object when created, mm/shmem.c shmem_acct_size) = ${b(charged + t.sharedAnonBytes)} of Committed_AS ${b(r.memory.committedAsBytes)}.`,
     `Not in any process: ${b(t.notInProcessesBytes)} - tmpfs, POSIX shm and memfd pages (charged page by page; meminfo Shmem ${b(t.shmemBytes)} includes them), SysV shm segments (charged whole at shmget), objects no process maps any more` +
       (t.unreadable ? `, and ${t.unreadable} processes whose smaps could not be read (e.g. ${t.unreadableExample})` : '') +
       '.',

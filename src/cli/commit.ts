@@ -22,6 +22,8 @@ import {
 import { parseSizeArg } from '../fields/units.js';
 import { UsageError } from './errors.js';
 import { renderCommit } from './commit-render.js';
+import { parseLimitArg } from './interval.js';
+import { jsonText } from './json.js';
 
 interface CommitOptions {
   procRoot?: string;
@@ -76,12 +78,13 @@ export interface CommitReport {
   processes?: CommitProcRow[];
   totals?: {
     processCount: number;
-    chargedBytes: number;
+    /** Undefined when no process's smaps could be read (a captured tree without --smaps). */
+    chargedBytes?: number;
     /** MAP_SHARED|MAP_ANONYMOUS objects, each counted once (charged to the object at creation). */
     sharedAnonObjects: number;
     sharedAnonBytes: number;
     /** Committed_AS - processes - shared anonymous objects. */
-    notInProcessesBytes: number;
+    notInProcessesBytes?: number;
     /** meminfo "Shmem:": tmpfs, POSIX shm and memfd pages are charged page by page (plus resident SysV/shared anon). */
     shmemBytes?: number;
     unreadable: number;
@@ -203,9 +206,14 @@ export function commitReport(root: ProcRoot, opts: Omit<CommitOptions, 'procRoot
     try {
       c = procCommit(readPidSmaps(root, p.pid).vmas);
     } catch (e) {
-      if (isProcError(e, 'vanished')) continue;
       if (!(e instanceof ProcError)) throw e;
-      if (!whole) throw e;
+      // Live, a pid dir that lost its smaps is a process that exited; in a captured tree the
+      // process is there and its smaps was not captured (capture copies it only with --smaps).
+      if (isProcError(e, 'vanished') && root.live) continue;
+      if (!whole) {
+        if (root.live) throw e;
+        throw new UsageError(`${e.path}: not in this captured tree (it needs \`memledger capture --smaps\`)`);
+      }
       unreadable++;
       unreadableExample ??= `${e.path}: ${e.kind}`;
       continue;
@@ -239,13 +247,15 @@ export function commitReport(root: ProcRoot, opts: Omit<CommitOptions, 'procRoot
     const list = [...rows.values()].sort((a, b) => b.chargedBytes - a.chargedBytes || a.pid - b.pid);
     const charged = list.reduce((s, r) => s + r.chargedBytes, 0);
     const sharedBytes = [...shared.values()].reduce((s, v) => s + v, 0);
+    // Nothing read and something unreadable: the charge is unknown, not 0.
+    const known = list.length > 0 || unreadable === 0;
     report.processes = list;
     report.totals = {
       processCount: list.length,
-      chargedBytes: charged,
+      chargedBytes: known ? charged : undefined,
       sharedAnonObjects: shared.size,
       sharedAnonBytes: sharedBytes,
-      notInProcessesBytes: memory.committedAsBytes - charged - sharedBytes,
+      notInProcessesBytes: known ? memory.committedAsBytes - charged - sharedBytes : undefined,
       shmemBytes: memory.shmemBytes,
       unreadable,
       unreadableExample,
@@ -255,11 +265,10 @@ export function commitReport(root: ProcRoot, opts: Omit<CommitOptions, 'procRoot
 }
 
 function runCommit(opts: CommitOptions): void {
-  const limit = Number(opts.limit ?? '20');
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit takes a positive whole number, not '${opts.limit}'`);
+  const limit = parseLimitArg(opts.limit) ?? 20;
   const report = commitReport(ProcRoot.fromOptions(opts), opts);
   if (opts.json) {
-    process.stdout.write(JSON.stringify(report, null, 1) + '\n');
+    process.stdout.write(jsonText(report) + '\n');
     return;
   }
   process.stdout.write(renderCommit(report, limit));

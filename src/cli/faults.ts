@@ -5,6 +5,7 @@ import { FAULT_SORTS, faultReport, type FaultReport, type FaultRow, type FaultSo
 import { formatCount } from '../fields/units.js';
 import { parseChoiceArg, parseIntervalArg, parseLimitArg, sampleTwice } from './interval.js';
 import { renderTable, type Column } from './table.js';
+import { jsonText } from './json.js';
 
 interface FaultsOptions {
   procRoot?: string;
@@ -36,7 +37,7 @@ async function runFaults(opts: FaultsOptions): Promise<void> {
   const report = await measureFaults(ProcRoot.fromOptions(opts), seconds, sort);
   const shown = limit === undefined ? report.rows : report.rows.slice(0, limit);
   if (opts.json) {
-    process.stdout.write(JSON.stringify(faultsJson(report, shown, sort), null, 1) + '\n');
+    process.stdout.write(jsonText(faultsJson(report, shown, sort)) + '\n');
     return;
   }
   process.stdout.write(renderFaults(report, shown) + '\n');
@@ -61,15 +62,19 @@ function renderFaults(r: FaultReport, rows: FaultRow[]): string {
   else if (r.intervalSeconds === undefined) lines.push('No interval between the two samples (a captured tree is one moment): rates are unknown.');
   if (rows.length > 0) lines.push(renderTable(cols, rows));
   else if (r.intervalSeconds !== undefined) lines.push('No process faulted during the interval.');
+  const timed = hasInterval(r);
+  const count = (n: number | undefined): string => (timed && n !== undefined ? formatCount(n) : '?');
   lines.push(
     '',
     `System (/proc/vmstat, over ${over}): ${perSecond(s.pgfaultPerSecond)} faults/s (pgfault: minor and major), ${perSecond(s.pgmajfaultPerSecond)} major faults/s (pgmajfault).`,
-    `Listed processes: ${formatCount(r.attributed.minfltCount)} minor + ${formatCount(r.attributed.majfltCount)} major faults; system: ${formatCount(s.pgfaultCount)} ` +
+    `Listed processes: ${count(r.attributed.minfltCount)} minor + ${count(r.attributed.majfltCount)} major faults; system: ${count(s.pgfaultCount)} ` +
       '(also processes that started or exited meanwhile; each scan reads vmstat before the processes, so on a quiet machine the listed sum can run slightly ahead).',
     'Minor fault: the page was already in memory (page cache, zero page, copy-on-write) and only had to be mapped. ' +
       'Major fault: the page had to be read in (file or swap I/O), and the process waited for it.',
-    `Counts from /proc/<pid>/stat fields 10 and 12, all threads. Not shown: ${r.quietCount} processes with no faults, ` +
-      `${r.newCount} started during the interval (no earlier count, rate unknown), ${r.exitedCount} exited.`,
+    timed
+      ? `Counts from /proc/<pid>/stat fields 10 and 12, all threads. Not shown: ${r.quietCount} processes with no faults, ` +
+          `${r.newCount} started during the interval (no earlier count, rate unknown), ${r.exitedCount} exited.`
+      : 'Counts from /proc/<pid>/stat fields 10 and 12, all threads: with no interval, no process can be said to have faulted.',
   );
   if (rows.length < r.rows.length) lines.push(`Showing ${rows.length} of ${r.rows.length} faulting processes (--limit).`);
   return lines.join('\n');
@@ -80,16 +85,23 @@ function command(x: { comm: string; cmdline?: string[] }): string {
   return c.length > 80 ? `${c.slice(0, 79)}…` : c;
 }
 
+/** Counts over the interval mean something only when there was one, within one boot. */
+function hasInterval(r: FaultReport): boolean {
+  return r.sameBoot && r.intervalSeconds !== undefined;
+}
+
 /** `faults --json` (schema memledger.faults/1): unknown values are null. */
 function faultsJson(r: FaultReport, rows: FaultRow[], sort: FaultSort) {
   const n = (x: number | undefined) => x ?? null;
+  // Without an interval the deltas below are 0 by construction: unknown, not "no faults".
+  const delta = (x: number | undefined) => (hasInterval(r) ? n(x) : null);
   return {
     schema: 'memledger.faults/1',
     intervalSeconds: n(r.intervalSeconds),
     sameBoot: r.sameBoot,
     sort,
-    system: { pgfaultCount: n(r.system.pgfaultCount), pgmajfaultCount: n(r.system.pgmajfaultCount), pgfaultPerSecond: n(r.system.pgfaultPerSecond), pgmajfaultPerSecond: n(r.system.pgmajfaultPerSecond) },
-    attributed: r.attributed,
+    system: { pgfaultCount: delta(r.system.pgfaultCount), pgmajfaultCount: delta(r.system.pgmajfaultCount), pgfaultPerSecond: n(r.system.pgfaultPerSecond), pgmajfaultPerSecond: n(r.system.pgmajfaultPerSecond) },
+    attributed: { minfltCount: delta(r.attributed.minfltCount), majfltCount: delta(r.attributed.majfltCount) },
     rows: rows.map((x) => ({
       key: x.key,
       pid: x.pid,
@@ -101,8 +113,8 @@ function faultsJson(r: FaultReport, rows: FaultRow[], sort: FaultSort) {
       minfltPerSecond: n(x.minfltPerSecond),
       majfltPerSecond: n(x.majfltPerSecond),
     })),
-    faultingCount: r.rows.length,
-    quietCount: r.quietCount,
+    faultingCount: hasInterval(r) ? r.rows.length : null,
+    quietCount: delta(r.quietCount),
     newCount: r.newCount,
     exitedCount: r.exitedCount,
   };

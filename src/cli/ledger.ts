@@ -5,7 +5,8 @@ import { collectSample } from '../collect/collector.js';
 import type { Sample } from '../collect/sample.js';
 import { ledgerReport, type LedgerReport } from '../analyze/report.js';
 import { formatBytes, formatPercent } from '../fields/units.js';
-import { renderTable } from './table.js';
+import { renderTable, wrap } from './table.js';
+import { jsonText } from './json.js';
 
 interface LedgerOptions {
   procRoot?: string;
@@ -24,33 +25,17 @@ function runLedger(opts: LedgerOptions): void {
   const fmt = (n: number): string => formatBytes(n, opts.bytes);
   const report = ledgerReport(sample, fmt);
   if (opts.json) {
-    process.stdout.write(JSON.stringify(ledgerJson(sample, report), null, 1) + '\n');
+    process.stdout.write(jsonText(ledgerJson(sample, report)) + '\n');
     return;
   }
   process.stdout.write(renderLedger(sample, report, fmt) + '\n');
 }
 
-/** The screen fits this many columns (an 80-100 column terminal with a little to spare). */
-export const SCREEN_WIDTH = 100;
 const BAR_WIDTH = 12;
 
 function bar(part: number, whole: number): string {
   const n = Math.max(0, Math.min(BAR_WIDTH, Math.round((part / whole) * BAR_WIDTH)));
   return '█'.repeat(n) + (part > 0 && n === 0 ? '▏' : '');
-}
-
-/** Greedy word wrap of plain prose to SCREEN_WIDTH, every line after the first indented like it. */
-export function wrap(text: string, indent: string, width = SCREEN_WIDTH): string[] {
-  const out: string[] = [];
-  let line = indent;
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line.trim() !== '' && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = indent + word;
-    } else line = line.trim() === '' ? indent + word : `${line} ${word}`;
-  }
-  if (line.trim() !== '') out.push(line);
-  return out;
 }
 
 export function renderLedger(sample: Sample, r: LedgerReport, fmt: (n: number) => string): string {

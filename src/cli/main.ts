@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS, DEFAULT_COMMAND } from './commands.js';
 import { reportFatal } from './fatal.js';
+import { checkRoots } from './roots.js';
 
 async function main(argv: string[]): Promise<void> {
   const args = argv.slice(2);
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<void> {
   const cmd = program.command(chosen.name, { isDefault: true }).description(chosen.summary);
   addGlobalOptions(cmd);
   (await chosen.load()).configure(cmd);
+  cmd.hook('preAction', (c) => checkRoots(c.opts()));
   await program.parseAsync(entry ? argv : [...argv.slice(0, 2), chosen.name, ...args]);
 }
 

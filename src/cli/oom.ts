@@ -6,8 +6,10 @@ import { parseKmsgOom, parseKmsgOomRecords, type OomReport } from '../procfs/kms
 import { analyzeOomReport, type OomKillAnalysis } from '../analyze/oom.js';
 import { formatBytes } from '../fields/units.js';
 import { UsageError } from './errors.js';
+import { parseLimitArg } from './interval.js';
 import { readOomNow, type OomNow } from './oom-live.js';
 import { renderOomKill, renderOomNow } from './oom-render.js';
+import { jsonText } from './json.js';
 
 interface OomOptions {
   procRoot?: string;
@@ -39,15 +41,14 @@ function analyze(r: OomReport): OomKillAnalysis {
 }
 
 async function runOom(opts: OomOptions): Promise<void> {
-  const limit = Number(opts.limit ?? '8');
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit takes a positive whole number, not '${opts.limit}'`);
+  const limit = parseLimitArg(opts.limit) ?? 8;
   if (opts.follow && opts.from) throw new UsageError('--follow reads the live /dev/kmsg; it cannot be combined with --from');
   if (opts.next && (opts.from || opts.follow)) throw new UsageError('--next shows the present only; drop --from/--follow');
   const root = ProcRoot.fromOptions(opts);
 
   if (opts.next) {
     const now = readOomNow(root);
-    print(opts.json ? JSON.stringify({ source: 'live', kills: [], now } satisfies OomJson, null, 2) : renderOomNow(now, limit));
+    print(opts.json ? jsonText({ source: 'live', kills: [], now } satisfies OomJson, 2) : renderOomNow(now, limit));
     return;
   }
 
@@ -59,7 +60,9 @@ async function runOom(opts: OomOptions): Promise<void> {
     try {
       text = fs.readFileSync(opts.from, 'utf8');
     } catch (e) {
-      throw new UsageError(`--from ${opts.from}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : code === 'EACCES' ? 'permission denied' : `cannot read (${code})`;
+      throw new UsageError(`--from ${opts.from}: ${why}`);
     }
     reports = parseKmsgOom(text);
     source = opts.from;
@@ -75,7 +78,7 @@ async function runOom(opts: OomOptions): Promise<void> {
   if (opts.json) {
     const doc: OomJson = { source, kills };
     if (now) doc.now = now;
-    print(JSON.stringify(doc, null, opts.follow ? undefined : 2));
+    print(jsonText(doc, opts.follow ? undefined : 2));
   } else {
     const parts = kills.length ? kills.map((k) => renderOomKill(k, limit)) : [`No OOM kills or allocation failures in ${source}${reader ? ' (the ring buffer holds only recent messages)' : ''}.`];
     if (now) parts.push(renderOomNow(now, limit));
@@ -116,7 +119,7 @@ async function follow(reader: KmsgReader, opts: OomOptions, limit: number): Prom
           const complete = r.victim !== undefined || r !== reports[reports.length - 1] || Date.now() - quietSince > 1000;
           if (!complete) break;
           const a = analyze(r);
-          print(opts.json ? JSON.stringify({ source: reader.path, kill: a }) : `${renderOomKill(a, limit)}\n`);
+          print(opts.json ? jsonText({ source: reader.path, kill: a }, undefined) : `${renderOomKill(a, limit)}\n`);
           used = r.lastLine;
         }
         if (used) pending = pending.slice(used);

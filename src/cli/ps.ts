@@ -9,6 +9,7 @@ import { addExactColumns, type ExactSummary } from './ps-exact.js';
 import { formatBytes, formatCount } from '../fields/units.js';
 import { UsageError } from './errors.js';
 import type { Column } from './table.js';
+import { jsonText } from './json.js';
 
 interface PsOptions {
   procRoot?: string;
@@ -24,7 +25,11 @@ interface PsOptions {
   group?: string;
   kernel?: boolean;
   exact?: boolean;
+  wide?: boolean;
 }
+
+/** Columns `ps` leaves out first when the table is wider than the screen (1 goes first); --wide keeps all. */
+const DROP_RANK: Record<string, number> = { virt: 1, majflt: 2, minflt: 3, shr: 4, oom: 5, shmem: 6, file: 7, anon: 8 };
 
 /** A table row: one process, or one group of processes with summed values. */
 export interface PsRow {
@@ -48,6 +53,7 @@ export function configure(cmd: Command): void {
     .option('--bytes', 'exact byte counts instead of human units')
     .option('--csv', 'print CSV (the columns of the JSON rows)')
     .option('--kernel', 'include kernel threads')
+    .option('--wide', 'every column and whole command lines, however wide (default: fit the terminal, or 100 columns)')
     .option('--exact', 'add exact USS (and, with --group, each group\'s footprint) from page frames; needs root')
     .action((opts: PsOptions) => runPs(opts));
 }
@@ -68,6 +74,7 @@ async function runPs(opts: PsOptions): Promise<void> {
   // cgroup paths are only shown by --group cgroup; the rest of a row needs every other file.
   // ps shows oom_score, not oom_score_adj: one file fewer per process.
   const sample = await collectSampleAsync(root, { pids: pidFilter, cgroup: opts.group === 'cgroup', oom: 'score' });
+  if (pidFilter && sample.procs.length === 0) throw new UsageError(`--pid: no process ${pidFilter.join(', ')}`);
   const procs = sample.procs.filter((p) => (opts.kernel || !p.isKernelThread) && matches(p, opts));
   const ps = sample.header.caps.pageSizeBytes;
   let rows = opts.group ? groupRows(procs, opts.group as GroupBy, ps) : procs.map((p) => procRow(p, ps));
@@ -80,26 +87,26 @@ async function runPs(opts: PsOptions): Promise<void> {
   const notes: string[] = [];
   const over = rssOverUsed(sample, (totals.values.rss as number) ?? 0, totals.values.pss as number | undefined, fmt);
   if (over) notes.push(over.sentence);
-  if (totals.partial.includes('pss')) notes.push(`PSS is unknown for ${countUnknown(procs, 'pss', ps)} processes; the PSS total covers the rest.`);
+  if (totals.partial.includes('pss')) notes.push(`PSS is unknown for ${processes(countUnknown(procs, 'pss', ps))}; the PSS total covers the rest.`);
 
   if (exact) notes.push(exact.note);
   const exactCols = exact ? EXACT_FIELDS.filter((f) => (f.rows === 'group') === Boolean(opts.group)) : [];
 
   if (opts.json) {
-    process.stdout.write(JSON.stringify(psJson(sample, opts.group ?? null, shown, totals, notes, exactCols, exact), null, 1) + '\n');
+    process.stdout.write(jsonText(psJson(sample, opts.group ?? null, shown, totals, notes, exactCols, exact)) + '\n');
     return;
   }
   // The table renderer (cli-table3) loads only for the outputs that use it: --json never pays for it.
-  const { renderCsv, renderTable } = await import('./table.js');
+  const table = await import('./table.js');
   if (opts.csv) {
     const fields = PROC_FIELDS;
     const header = ['key', ...(opts.group ? ['label', 'processCount'] : []), ...fields.map(jsonKey), ...exactCols.map((f) => f.key)];
     process.stdout.write(
-      renderCsv(header, shown.map((r) => [r.key, ...(opts.group ? [r.label, r.processCount] : []), ...fields.map((f) => r.values[f.id]), ...exactCols.map((f) => r.values[f.id])])),
+      table.renderCsv(header, shown.map((r) => [r.key, ...(opts.group ? [r.label, r.processCount] : []), ...fields.map((f) => r.values[f.id]), ...exactCols.map((f) => r.values[f.id])])),
     );
     return;
   }
-  process.stdout.write(renderPsTable(renderTable, shown, totals, opts, sample, notes, exactCols) + '\n');
+  process.stdout.write(renderPsTable(table, shown, totals, opts, sample, notes, exactCols) + '\n');
 }
 
 function matches(p: ProcSample, o: PsOptions): boolean {
@@ -166,7 +173,7 @@ function sortRows(rows: PsRow[], f: ProcField | ExactField): PsRow[] {
 }
 
 function renderPsTable(
-  renderTable: typeof import('./table.js').renderTable,
+  { fitColumns, renderTable, tableWidth }: typeof import('./table.js'),
   rows: PsRow[],
   totals: PsRow,
   opts: PsOptions,
@@ -176,8 +183,10 @@ function renderPsTable(
 ): string {
   const fmtCell = (f: ProcField, r: PsRow): string => {
     const v = r.values[f.id];
-    if (f.unit === 'text') return v === undefined ? '?' : truncate(printable(String(v)), 60);
-    if (f.id === 'pid') return r.processCount > 1 || opts.group ? String(r.processCount) : String(v);
+    // Long command lines are cut to the screen by renderTable (whole with --wide).
+    if (f.unit === 'text') return v === undefined ? '?' : printable(String(v));
+    // Group rows and the total row count processes in this column; a process row shows its pid.
+    if (f.id === 'pid') return r.pids.length === 1 && !opts.group && r !== totals ? String(v) : String(r.processCount);
     const s = typeof v === 'number' ? (f.unit === 'bytes' ? formatBytes(v, opts.bytes) : formatCount(v)) : v === undefined ? '?' : String(v);
     return r.partial.includes(f.id) ? `≥${s}` : s;
   };
@@ -187,6 +196,7 @@ function renderPsTable(
     title: f.id === 'pid' && opts.group ? 'PROCS' : f.id === 'command' && opts.group ? opts.group.toUpperCase() : f.title,
     align: f.text ? 'left' : 'right',
     value: (r: PsRow) => fmtCell(f, r),
+    dropRank: DROP_RANK[f.id],
   }));
   for (const f of exactCols) {
     cols.push({ title: f.title, align: 'right', value: (r: PsRow) => { const v = r.values[f.id]; return typeof v === 'number' ? formatBytes(v, opts.bytes) : '?'; } });
@@ -194,17 +204,20 @@ function renderPsTable(
   // COMMAND last, as ps and top print it: it is the one column of unbounded width.
   const cmdIdx = fields.findIndex((f) => f.id === 'command');
   cols.push(cols.splice(cmdIdx, 1)[0]);
-  totals.values.command = `TOTAL (${totals.processCount} processes)`;
+  totals.values.command = `TOTAL (${processes(totals.processCount)})`;
   totals.values.user = '';
-  const lines = [renderTable(cols, rows, [totals])];
+  const width = opts.wide ? Infinity : tableWidth();
+  const { dropped } = fitColumns(cols, rows, [totals], width);
+  const lines = [renderTable(cols, rows, [totals], width)];
   const used = usedBytes(sample.system.meminfo);
   lines.push(
     '',
     `Memory in bytes (${opts.bytes ? 'exact' : 'KiB/MiB/GiB = 1024-based'}); ? = unknown. RSS, VIRT, ANON, FILE, SHMEM from /proc/<pid>/status; ` +
       `PSS, USS, SWAP from smaps_rollup; faults are counts since each process started. Used memory: ${formatBytes(used, opts.bytes)} (MemTotal - MemAvailable).`,
   );
+  if (dropped.length) lines.push(`Left out to fit ${width} columns: ${dropped.join(', ')} (--wide shows every column; --json and --csv always have them).`);
   for (const n of [...notes, ...sample.header.hints]) lines.push(n);
-  if (sample.header.vanished > 0) lines.push(`${sample.header.vanished} processes exited during the scan and are not shown.`);
+  if (sample.header.vanished > 0) lines.push(`${processes(sample.header.vanished)} exited during the scan and ${sample.header.vanished === 1 ? 'is' : 'are'} not shown.`);
   return lines.join('\n');
 }
 
@@ -217,9 +230,7 @@ function printable(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
-function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
-}
+const processes = (n: number): string => `${n} ${n === 1 ? 'process' : 'processes'}`;
 
 function partialKeys(r: PsRow): string[] {
   return PROC_FIELDS.filter((f) => r.partial.includes(f.id)).map(jsonKey);

@@ -8,6 +8,7 @@ import { formatBytes, formatCount, formatPercent } from '../fields/units.js';
 import { parseIntervalArg, parseLimitArg, sleep } from './interval.js';
 import { readMemcgReadings } from './reclaim-memcg.js';
 import { renderTable, type Column } from './table.js';
+import { jsonText } from './json.js';
 
 interface ReclaimOptions {
   procRoot?: string;
@@ -45,7 +46,31 @@ export async function measureReclaim(root: ProcRoot, seconds: number, opts: { al
   const cgCur = root.live ? readMemcgReadings(root) : cgPrev;
   const snap = derive(prev, cur);
   const memcgs = snap.sameBoot ? memcgReclaim(cgPrev.readings, cgCur.readings, opts) : [];
-  return { system: reclaimSystem(snap), hierarchy: cgCur.hierarchy, memcgs, notes: [...new Set([...cgPrev.notes, ...cgCur.notes])] };
+  const system = reclaimSystem(snap);
+  return { system: hasInterval(system) ? system : withoutCounts(system), hierarchy: cgCur.hierarchy, memcgs, notes: [...new Set([...cgPrev.notes, ...cgCur.notes])] };
+}
+
+function hasInterval(s: ReclaimSystem): boolean {
+  return s.sameBoot && s.intervalSeconds !== undefined;
+}
+
+/**
+ * A captured tree paired with itself (or two samples across a reboot) has counts that are 0 by
+ * construction: unknown, not "nothing was reclaimed".
+ */
+function withoutCounts(s: ReclaimSystem): ReclaimSystem {
+  const pair = (p: ReclaimPair | undefined): ReclaimPair | undefined =>
+    p && { ...p, scannedPages: undefined, stolenPages: undefined, scannedPerSecond: undefined, stolenPerSecond: undefined, efficiency: undefined };
+  return {
+    ...s,
+    kswapd: pair(s.kswapd)!,
+    direct: pair(s.direct)!,
+    khugepaged: pair(s.khugepaged),
+    proactive: pair(s.proactive),
+    all: pair(s.all),
+    cgroupLimit: pair(s.cgroupLimit),
+    counters: s.counters.map((c) => ({ ...c, count: undefined, perSecond: undefined })),
+  };
 }
 
 async function runReclaim(opts: ReclaimOptions): Promise<void> {
@@ -54,7 +79,7 @@ async function runReclaim(opts: ReclaimOptions): Promise<void> {
   const m = await measureReclaim(ProcRoot.fromOptions(opts), seconds, { all: opts.all });
   const shown = limit === undefined ? m.memcgs : m.memcgs.slice(0, limit);
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ schema: 'memledger.reclaim/1', ...m, memcgs: shown, memcgCount: m.memcgs.length }, (_k, v) => (v === undefined ? null : v), 1) + '\n');
+    process.stdout.write(jsonText({ schema: 'memledger.reclaim/1', ...m, memcgs: shown, memcgCount: m.memcgs.length }) + '\n');
     return;
   }
   process.stdout.write(renderReclaim(m, shown) + '\n');
@@ -72,7 +97,7 @@ function renderReclaim(m: ReclaimMeasurement, memcgs: MemcgReclaimRow[]): string
   const over = s.intervalSeconds === undefined ? 'no measurable interval' : `${s.intervalSeconds.toFixed(2)} s`;
   const lines: string[] = [`Page reclaim over ${over} (/proc/vmstat; a page is ${formatBytes(s.pageSizeBytes)}).`];
   if (!s.sameBoot) lines.push('The machine rebooted between the two samples: every count is unknown.');
-  else if (s.intervalSeconds === undefined) lines.push('No interval between the two samples (a captured tree is one moment): rates are unknown.');
+  else if (s.intervalSeconds === undefined) lines.push('No interval between the two samples (a captured tree is one moment): counts and rates are unknown.');
   const pairs: PairRow[] = [
     { who: 'kswapd', ...s.kswapd, meaning: 'background reclaim, woken below the low watermark (pgscan/pgsteal_kswapd)' },
     { who: 'direct', ...s.direct, meaning: 'allocating tasks reclaiming themselves, and waiting (pgscan/pgsteal_direct)' },
@@ -86,8 +111,8 @@ function renderReclaim(m: ReclaimMeasurement, memcgs: MemcgReclaimRow[]): string
     { title: 'SCANNED', value: (r) => formatCount(r.scannedPages) },
     { title: 'STOLEN', value: (r) => formatCount(r.stolenPages) },
     { title: 'STOLEN/s', value: (r) => rate(r.stolenPerSecond) },
-    { title: 'EFFICIENCY', value: (r) => (r.efficiency === undefined ? '-' : formatPercent(r.efficiency, 1, 0)) },
-    { title: 'MEANING', align: 'left', value: (r) => r.meaning },
+    { title: 'EFFICIENCY', value: (r) => (r.scannedPages === undefined ? '?' : r.efficiency === undefined ? '-' : formatPercent(r.efficiency, 1, 0)) },
+    { title: 'MEANING', align: 'left', wrap: true, value: (r) => r.meaning },
   ];
   lines.push('', renderTable(pairCols, pairs));
   lines.push('Scanned and stolen are pages; efficiency = stolen / scanned ("-": nothing scanned). Low efficiency: reclaim scans much to free little.');
@@ -97,7 +122,7 @@ function renderReclaim(m: ReclaimMeasurement, memcgs: MemcgReclaimRow[]): string
       { title: 'COUNT', value: (c) => formatCount(c.count) },
       { title: 'PER SEC', value: (c) => rate(c.perSecond) },
       { title: 'UNIT', align: 'left', value: (c) => c.unit },
-      { title: 'MEANING', align: 'left', value: (c) => c.meaning },
+      { title: 'MEANING', align: 'left', wrap: true, value: (c) => c.meaning },
     ];
     lines.push('', renderTable(cols, s.counters));
   }

@@ -9,6 +9,7 @@ import { compareSets, familyOf, measureSet, type SetReport } from '../analyze/fo
 import { formatBytes } from '../fields/units.js';
 import { UsageError } from './errors.js';
 import { LEGEND_EXACT, LEGEND_FALLBACK, describeInterval, describeKinds, describeSet, groupTable, memberTable } from './share-render.js';
+import { jsonText } from './json.js';
 
 interface ShareOptions {
   procRoot?: string;
@@ -88,7 +89,7 @@ async function runShare(opts: ShareOptions): Promise<void> {
     const ex = exactFootprints(root, procs, groups, { pageSizeBytes: caps.pageSizeBytes });
     const rows = ex.groups.sort((a, b) => (b.summedRssBytes ?? 0) - (a.summedRssBytes ?? 0));
     if (opts.json) {
-      process.stdout.write(JSON.stringify({ by: opts.group, exact: ex.exact, reason: ex.reason, pageSizeBytes: ex.pageSizeBytes, scanMs: ex.scanMs, groups: rows }, null, 1) + '\n');
+      process.stdout.write(jsonText({ by: opts.group, exact: ex.exact, reason: ex.reason, pageSizeBytes: ex.pageSizeBytes, scanMs: ex.scanMs, groups: rows }) + '\n');
       return;
     }
     if (!ex.exact) process.stdout.write(`not exact: ${ex.reason}\n`);
@@ -109,7 +110,7 @@ async function runShare(opts: ShareOptions): Promise<void> {
   const sentence = describeSet(report);
   const intervalSentence = describeInterval(report);
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ ...report, sentence, intervalSentence, pageSizeBytes: caps.pageSizeBytes }, null, 1) + '\n');
+    process.stdout.write(jsonText({ ...report, sentence, intervalSentence, pageSizeBytes: caps.pageSizeBytes }) + '\n');
     return;
   }
   const out = [memberTable(report, fmt), '', sentence];

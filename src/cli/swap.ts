@@ -6,6 +6,7 @@ import type { SwapArea } from '../procfs/swaps.js';
 import { formatBytes, formatPercent } from '../fields/units.js';
 import { parseChoiceArg, parseIntervalArg, parseLimitArg, sampleTwice } from './interval.js';
 import { renderTable, type Column } from './table.js';
+import { jsonText } from './json.js';
 
 interface SwapOptions {
   procRoot?: string;
@@ -43,7 +44,7 @@ async function runSwap(opts: SwapOptions): Promise<void> {
   const shown = limit === undefined ? r.rows : r.rows.slice(0, limit);
   if (opts.json) {
     const json = { schema: 'memledger.swap/1', sort, ...r, rows: shown, swappingCount: r.rows.length };
-    process.stdout.write(JSON.stringify(json, (_k, v) => (v === undefined ? null : v), 1) + '\n');
+    process.stdout.write(jsonText(json) + '\n');
     return;
   }
   process.stdout.write(renderSwap(r, shown, opts.bytes ?? false) + '\n');
