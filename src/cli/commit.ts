@@ -268,7 +268,7 @@ function runCommit(opts: CommitOptions): void {
   const limit = parseLimitArg(opts.limit) ?? 20;
   const report = commitReport(ProcRoot.fromOptions(opts), opts);
   if (opts.json) {
-    process.stdout.write(jsonText(report) + '\n');
+    process.stdout.write(jsonText({ schema: 'memledger.commit/1', ...report }) + '\n');
     return;
   }
   process.stdout.write(renderCommit(report, limit));

@@ -31,6 +31,7 @@ export function configure(cmd: Command): void {
 }
 
 export interface OomJson {
+  schema: string;
   source: string;
   kills: OomKillAnalysis[];
   now?: OomNow;
@@ -48,7 +49,7 @@ async function runOom(opts: OomOptions): Promise<void> {
 
   if (opts.next) {
     const now = readOomNow(root);
-    print(opts.json ? jsonText({ source: 'live', kills: [], now } satisfies OomJson, 2) : renderOomNow(now, limit));
+    print(opts.json ? jsonText({ schema: 'memledger.oom/1', source: 'live', kills: [], now } satisfies OomJson, 2) : renderOomNow(now, limit));
     return;
   }
 
@@ -76,7 +77,7 @@ async function runOom(opts: OomOptions): Promise<void> {
   const now = !opts.from && root.live ? readOomNow(root) : undefined;
 
   if (opts.json) {
-    const doc: OomJson = { source, kills };
+    const doc: OomJson = { schema: 'memledger.oom/1', source, kills };
     if (now) doc.now = now;
     print(jsonText(doc, opts.follow ? undefined : 2));
   } else {
@@ -119,7 +120,7 @@ async function follow(reader: KmsgReader, opts: OomOptions, limit: number): Prom
           const complete = r.victim !== undefined || r !== reports[reports.length - 1] || Date.now() - quietSince > 1000;
           if (!complete) break;
           const a = analyze(r);
-          print(opts.json ? jsonText({ source: reader.path, kill: a }, undefined) : `${renderOomKill(a, limit)}\n`);
+          print(opts.json ? jsonText({ schema: 'memledger.oom-kill/1', source: reader.path, kill: a }, undefined) : `${renderOomKill(a, limit)}\n`);
           used = r.lastLine;
         }
         if (used) pending = pending.slice(used);

@@ -85,7 +85,8 @@ async function runPs(opts: PsOptions): Promise<void> {
   const shown = limit ? rows.slice(0, limit) : rows;
   const fmt = (n: number): string => formatBytes(n, opts.bytes);
   const notes: string[] = [];
-  const over = rssOverUsed(sample, (totals.values.rss as number) ?? 0, totals.values.pss as number | undefined, fmt);
+  const rssSum = totals.values.rss;
+  const over = typeof rssSum === 'number' ? rssOverUsed(sample, rssSum, totals.values.pss as number | undefined, fmt) : undefined;
   if (over) notes.push(over.sentence);
   if (totals.partial.includes('pss')) notes.push(`PSS is unknown for ${processes(countUnknown(procs, 'pss', ps))}; the PSS total covers the rest.`);
 

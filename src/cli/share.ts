@@ -89,7 +89,7 @@ async function runShare(opts: ShareOptions): Promise<void> {
     const ex = exactFootprints(root, procs, groups, { pageSizeBytes: caps.pageSizeBytes });
     const rows = ex.groups.sort((a, b) => (b.summedRssBytes ?? 0) - (a.summedRssBytes ?? 0));
     if (opts.json) {
-      process.stdout.write(jsonText({ by: opts.group, exact: ex.exact, reason: ex.reason, pageSizeBytes: ex.pageSizeBytes, scanMs: ex.scanMs, groups: rows }) + '\n');
+      process.stdout.write(jsonText({ schema: 'memledger.share-groups/1', by: opts.group, exact: ex.exact, reason: ex.reason, pageSizeBytes: ex.pageSizeBytes, scanMs: ex.scanMs, groups: rows }) + '\n');
       return;
     }
     if (!ex.exact) process.stdout.write(`not exact: ${ex.reason}\n`);
@@ -110,7 +110,7 @@ async function runShare(opts: ShareOptions): Promise<void> {
   const sentence = describeSet(report);
   const intervalSentence = describeInterval(report);
   if (opts.json) {
-    process.stdout.write(jsonText({ ...report, sentence, intervalSentence, pageSizeBytes: caps.pageSizeBytes }) + '\n');
+    process.stdout.write(jsonText({ schema: 'memledger.share/1', ...report, sentence, intervalSentence, pageSizeBytes: caps.pageSizeBytes }) + '\n');
     return;
   }
   const out = [memberTable(report, fmt), '', sentence];

@@ -7,6 +7,7 @@ import { readPidMemoryRollup } from '../procfs/pid-smaps.js';
 import { parsePidSmapsRollup, type PidSmapsRollup } from '../procfs/pid-smaps-rollup.js';
 import { parsePidCgroup, memoryCgroupV1Path, unifiedCgroupPath } from '../procfs/pid-cgroup.js';
 import { parsePidCmdline, parsePidOomScore, parsePidOomScoreAdj, readPidExe } from '../procfs/pid-misc.js';
+import { parseUptime } from '../procfs/uptime.js';
 import { GapLog, optional } from './gaps.js';
 import { probeCapabilities } from './probe.js';
 import type { Capabilities, ProcSample, Sample } from './sample.js';
@@ -140,7 +141,7 @@ function beginScan(root: ProcRoot, opts: CollectOptions): Scan {
     bootId: optional(gaps, '/proc/sys/kernel/random/boot_id', () => root.readProc('sys/kernel/random/boot_id').trim()),
     kernel: optional(gaps, '/proc/sys/kernel/osrelease', () => root.readProc('sys/kernel/osrelease').trim()),
     hostname: optional(gaps, '/proc/sys/kernel/hostname', () => root.readProc('sys/kernel/hostname').trim()),
-    uptimeSeconds: optional(gaps, '/proc/uptime', () => Number(root.readProc('uptime').split(' ')[0])),
+    uptimeSeconds: optional(gaps, '/proc/uptime', () => parseUptime(root.readProc('uptime'), root.procPath('uptime'))),
   };
   const system = collectSystem(root, gaps, probed.pageSizeBytes, opts.system);
   const caps: Capabilities = { ...probed, memAvailable: system.meminfo.memAvailableBytes !== undefined };
@@ -177,8 +178,8 @@ function beginScan(root: ProcRoot, opts: CollectOptions): Scan {
       if (deniedRollups) {
         hints.push(
           caps.root
-            ? `${deniedRollups.count} processes unreadable even as root (a sandbox, lockdown or ptrace policy): their PSS, USS and swap are unknown`
-            : `${deniedRollups.count} processes unreadable: run as root for PSS, USS and swap`,
+            ? `${processes(deniedRollups.count)} unreadable even as root (a sandbox, lockdown or ptrace policy): PSS, USS and swap unknown`
+            : `${processes(deniedRollups.count)} unreadable: run as root for PSS, USS and swap`,
         );
       }
       return {
@@ -221,15 +222,15 @@ function collectProc(root: ProcRoot, pid: number, gaps: GapLog, opts: CollectOpt
   };
   if (!stat.isKernelThread) {
     proc.exe = optional(gaps, `${p}/exe`, () => readPidExe(root, pid));
-    const cg = opts.cgroup === false ? undefined : optional(gaps, `${p}/cgroup`, () => parsePidCgroup(root.readProc(`${pid}/cgroup`)));
+    const cg = opts.cgroup === false ? undefined : optional(gaps, `${p}/cgroup`, () => parsePidCgroup(root.readProc(`${pid}/cgroup`), root.procPath(`${pid}/cgroup`)));
     if (cg) {
       proc.cgroupV1Memory = memoryCgroupV1Path(cg);
       proc.cgroupV2 = unifiedCgroupPath(cg);
     }
   }
   if (opts.oom !== false) {
-    proc.oomScore = optional(gaps, `${p}/oom_score`, () => parsePidOomScore(root.readProc(`${pid}/oom_score`)));
-    if (opts.oom !== 'score') proc.oomScoreAdj = optional(gaps, `${p}/oom_score_adj`, () => parsePidOomScoreAdj(root.readProc(`${pid}/oom_score_adj`)));
+    proc.oomScore = optional(gaps, `${p}/oom_score`, () => parsePidOomScore(root.readProc(`${pid}/oom_score`), root.procPath(`${pid}/oom_score`)));
+    if (opts.oom !== 'score') proc.oomScoreAdj = optional(gaps, `${p}/oom_score_adj`, () => parsePidOomScoreAdj(root.readProc(`${pid}/oom_score_adj`), root.procPath(`${pid}/oom_score_adj`)));
   }
   return proc;
 }
@@ -263,3 +264,5 @@ function confirm(root: ProcRoot, proc: ProcSample, caps: Capabilities): ProcSamp
   const again = readPidStat(root, proc.pid);
   return again.startTimeTicks === proc.startTimeTicks ? proc : undefined;
 }
+
+const processes = (n: number): string => (n === 1 ? '1 process' : `${n} processes`);

@@ -37,3 +37,4 @@ export * from './hidden-memory.js';
 export * from './kmsg-oom.js';
 export * from './kmsg-oom-lines.js';
 export type * from './kmsg-oom-types.js';
+export * from './uptime.js';
