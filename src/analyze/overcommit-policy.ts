@@ -117,8 +117,10 @@ export type Verdict = 'succeeds' | 'fails' | 'borderline';
 export interface CheckResult {
   verdict: Verdict;
   mode: OvercommitMode;
-  /** The pages one __vm_enough_memory call is asked for (the largest such call for a fork in mode 0). */
+  /** What the request charges in all (for a fork: every copied VM_ACCOUNT VMA). */
   chargeBytes: number;
+  /** Mode 0: the largest single __vm_enough_memory call, the one compared with RAM + swap. */
+  largestCallBytes?: number;
   /** Mode 2: Committed_AS before the request. */
   committedBytes?: number;
   /** Mode 2: `allowed` (CommitLimit minus the reserves for this caller). */
@@ -148,7 +150,7 @@ export function checkCharge(
   if (policy.mode === 0) {
     const cap = pages(mem.memTotalBytes, ps) + pages(mem.swapTotalBytes, ps);
     const largest = Math.ceil(largestCallBytes / ps);
-    return { verdict: largest > cap ? 'fails' : 'succeeds', mode: 0, chargeBytes: largestCallBytes, marginBytes: (cap - largest) * ps };
+    return { verdict: largest > cap ? 'fails' : 'succeeds', mode: 0, chargeBytes, largestCallBytes, marginBytes: (cap - largest) * ps };
   }
   const { adminPages, userPages } = reservePages(policy, mem, caller);
   const allowed = commitLimitPages(policy, mem) - adminPages - userPages;

@@ -103,7 +103,7 @@ function verdictLine(p: RequestPrediction): string {
 
 function checkDetail(p: RequestPrediction): string {
   if (p.mode === 1) return 'mode 1 never refuses.';
-  if (p.mode === 0) return `mode 0 compares the largest single request, ${b(p.chargeBytes)}, with RAM + swap (margin ${b(p.marginBytes)}).`;
+  if (p.mode === 0) return `mode 0 compares the largest single request, ${b(p.largestCallBytes ?? p.chargeBytes)}, with RAM + swap (margin ${b(p.marginBytes)}).`;
   return `Committed_AS ${b(p.committedBytes)} + charge ${b(p.chargeBytes)} against allowed ${b(p.allowedBytes)} (CommitLimit - admin reserve ${b(p.adminReserveBytes)} - user reserve ${b(p.userReserveBytes)}): margin ${b(p.marginBytes)}.`;
 }
 

@@ -187,3 +187,15 @@ describe('remedies', () => {
     expect(predictFork({ ...pk, limitBytes: kb - PS }, m, caller, c).verdict).toBe('fails');
   });
 });
+
+describe('mode 0 fork: the largest single call is what is compared', () => {
+  it('keeps the whole charge and names the largest VMA separately', async () => {
+    const { checkCharge } = await import('../../src/analyze/overcommit-policy.js');
+    const mem = { memTotalBytes: 8 * 1024 ** 3, swapTotalBytes: 0, hugetlbBytes: 0, committedAsBytes: 0, pageSizeBytes: 4096 } as Parameters<typeof checkCharge>[1];
+    const r = checkCharge({ mode: 0 } as Parameters<typeof checkCharge>[0], mem, { capSysAdmin: false, totalVmBytes: 0 } as Parameters<typeof checkCharge>[2], 12 * 1024 ** 3, 6 * 1024 ** 3);
+    expect(r.verdict).toBe('succeeds');
+    expect(r.chargeBytes).toBe(12 * 1024 ** 3);
+    expect(r.largestCallBytes).toBe(6 * 1024 ** 3);
+    expect(r.marginBytes).toBe(2 * 1024 ** 3);
+  });
+});
