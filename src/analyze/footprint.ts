@@ -146,7 +146,7 @@ export function exactFootprints(root: ProcRoot, procs: ProcSample[], groups: Pro
     if (pf.error) continue;
     const m = splits[i];
     out.procs.set(p.key, {
-      key: p.key, pid: p.pid, mappedBytes: pf.frames.length * page, residentBytes: m.distinctFrames * page,
+      key: p.key, pid: p.pid, mappedBytes: (pf.mappedPages ?? pf.frames.length) * page, residentBytes: m.distinctFrames * page,
       ussBytes: m.privateFrames === undefined ? undefined : m.privateFrames * page,
       ussAnonBytes: m.privateAnonFrames === undefined ? undefined : m.privateAnonFrames * page,
       sharedBytes: (m.sharedInSetFrames + m.sharedOutsideFrames) * page,

@@ -26,6 +26,14 @@ export interface ProcFrames {
   pid: number;
   /** Frame id (FrameScan.table) of every present page with a visible PFN, in address order. */
   frames: Uint32Array;
+  /**
+   * `frames` as consecutive parts (views into the scan's id stores: a run another process mapped
+   * identically is a view of that process's ids, not a copy). Read frames through these where
+   * possible: `frames` itself is put together on first use.
+   */
+  frameParts?: Uint32Array[];
+  /** frames.length: present pages with a visible PFN. */
+  mappedPages?: number;
   /** Present pages, with or without a visible PFN. */
   presentPages: number;
   /** Present pages whose PFN read as 0: no CAP_SYS_ADMIN (Linux 4.2+). */
@@ -49,8 +57,8 @@ export interface ScanOptions {
    * Longest run of pagemap entries kept for reuse (a power of two; default 512, 2 MiB of address
    * space with 4 KiB pages; 0: off). Reads are cut into runs at multiples of it. A run identical,
    * byte for byte, to the run another process had at the same address (fork children, pre-forked
-   * workers) maps the same frames: its frame ids are copied rather than decoded again, and a run
-   * that is all holes is skipped.
+   * workers) maps the same frames: its frame ids are shared with that process (ProcFrames.frameParts)
+   * rather than decoded again, and a run that is all holes is skipped.
    */
   reuseBlockEntries?: number;
 }
@@ -91,6 +99,41 @@ const SLAB_SLOTS = 1 << SLAB_SHIFT;
 const SEGMENT_IDS = 1 << 22;
 
 const SKIP = '[vsyscall]';
+
+/** ProcFrames whose `frames` is joined from its parts when first asked for. */
+class ScannedProc implements ProcFrames {
+  presentPages = 0;
+  hiddenPfnPages = 0;
+  exclusivePages = 0;
+  swapPages = 0;
+  swapSlots = new Float64Array(0);
+  error?: ProcErrorKind;
+  frameParts: Uint32Array[] = [];
+  mappedPages = 0;
+  private joined: Uint32Array | undefined;
+  constructor(readonly pid: number) {}
+  get frames(): Uint32Array {
+    if (this.joined === undefined) {
+      const parts = this.frameParts;
+      if (parts.length === 1) this.joined = parts[0];
+      else {
+        const all = new Uint32Array(this.mappedPages);
+        let n = 0;
+        for (const part of parts) {
+          all.set(part, n);
+          n += part.length;
+        }
+        this.joined = all;
+      }
+    }
+    return this.joined;
+  }
+  set frames(ids: Uint32Array) {
+    this.joined = ids;
+    this.frameParts = [ids];
+    this.mappedPages = ids.length;
+  }
+}
 
 /** A decoded run of pagemap entries, kept to recognise the same run in another process. */
 interface Run {
@@ -189,9 +232,22 @@ export function scanFrames(root: ProcRoot, targets: ScanTarget[], opts: ScanOpti
   let given = new Float64Array(256);
   const swaps: number[] = [];
 
+  /**
+   * The current process's frame ids as parts, three numbers each: where (-1: its own ids in
+   * `store`, from store.start; else a slab of `kept`), start, end.
+   */
+  const parts: number[] = [];
+  const addPart = (src: number, start: number, end: number): void => {
+    const np = parts.length;
+    if (np !== 0 && parts[np - 3] === src && parts[np - 1] === start) parts[np - 1] = end;
+    else parts.push(src, start, end);
+  };
+
   /** Decode entries [first, first + count) of the read buffer for process procIdx. */
   const decode = (first: number, count: number, procIdx: number): void => {
-    store.n = table.ingestPagemap(i32, first | 0, count | 0, procIdx, store.ids, store.n, counters, swaps);
+    const n0 = store.n;
+    store.n = table.ingestPagemap(i32, first | 0, count | 0, procIdx, store.ids, n0, counters, swaps);
+    if (store.n !== n0) addPart(-1, n0 - store.start, store.n - store.start);
   };
 
   /**
@@ -216,8 +272,7 @@ export function scanFrames(root: ProcRoot, targets: ScanTarget[], opts: ScanOpti
       const off = (known.slot & (SLAB_SLOTS - 1)) * block;
       const rawOff = off * PAGEMAP_ENTRY_BYTES;
       if (buf.compare(kept.raw[slab], rawOff, rawOff + (end - at), at, end) === 0) {
-        store.ids.set(kept.ids[slab].subarray(off, off + known.frames), store.n);
-        store.n += known.frames;
+        addPart(slab, off, off + known.frames);
         counters[C_PRESENT] += known.present;
         counters[C_EXCLUSIVE] += known.exclusive;
         counters[C_HIDDEN] += known.hidden;
@@ -236,14 +291,12 @@ export function scanFrames(root: ProcRoot, targets: ScanTarget[], opts: ScanOpti
     const frames = store.n - n0;
     // Worth keeping: a run with many frames and no swap entry (whose slots are per process).
     if (frames < count >>> 4 || frames === 0 || counters[C_SWAP] !== swap0) return;
-    let run = known;
-    if (run !== undefined) settle(run);
-    else {
-      const slot = kept.take();
-      if (slot < 0) return;
-      run = { slot, entries: 0, frames: 0, present: 0, exclusive: 0, hidden: 0, procIdx, again: 0, shared: false };
-      runs.set(vpn, run);
-    }
+    // A kept run is never overwritten: processes already read may hold parts of its ids.
+    if (known !== undefined) settle(known);
+    const slot = kept.take();
+    if (slot < 0) return;
+    const run: Run = { slot, entries: 0, frames: 0, present: 0, exclusive: 0, hidden: 0, procIdx, again: 0, shared: false };
+    runs.set(vpn, run);
     run.entries = count;
     run.frames = frames;
     run.present = counters[C_PRESENT] - present0;
@@ -291,11 +344,10 @@ export function scanFrames(root: ProcRoot, targets: ScanTarget[], opts: ScanOpti
 
   for (const target of targets) {
     const procIdx = procs.length;
-    const pf: ProcFrames = {
-      pid: target.pid, frames: new Uint32Array(0), presentPages: 0, hiddenPfnPages: 0, exclusivePages: 0, swapPages: 0, swapSlots: new Float64Array(0),
-    };
+    const pf = new ScannedProc(target.pid);
     procs.push(pf);
     store.next();
+    parts.length = 0;
     let file: ProcFile | undefined;
     swaps.length = 0;
     counters.fill(0);
@@ -340,7 +392,15 @@ export function scanFrames(root: ProcRoot, targets: ScanTarget[], opts: ScanOpti
     pf.hiddenPfnPages = counters[C_HIDDEN];
     pf.swapPages = counters[C_SWAP];
     pf.swapSlots = Float64Array.from(swaps);
-    pf.frames = store.current();
+    const own = store.current();
+    let mapped = 0;
+    for (let k = 0; k < parts.length; k += 3) {
+      const src = parts[k];
+      const part = (src < 0 ? own : kept.ids[src]).subarray(parts[k + 1], parts[k + 2]);
+      pf.frameParts.push(part);
+      mapped += part.length;
+    }
+    pf.mappedPages = mapped;
   }
   for (const r of runs.values()) settle(r);
   runs.clear();

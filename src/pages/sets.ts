@@ -1,6 +1,6 @@
 import { OWNER_SHARED } from './frame-table.js';
 import { addFrame, emptyBreakdown, isZeroPage, KPF_ANON, type FrameBreakdown } from './kpage.js';
-import type { FrameScan } from './scan.js';
+import type { FrameScan, ProcFrames } from './scan.js';
 
 /**
  * Exact sharing arithmetic over one FrameScan, for any set of scanned processes.
@@ -114,21 +114,22 @@ export class FrameSets {
       const p = procs[m];
       if (p.error) continue;
       out.members++;
-      out.mappedPages += p.frames.length;
+      out.mappedPages += mappedOf(p);
       out.swapPages += p.swapPages;
       out.exclusivePages += p.exclusivePages;
       for (const s of p.swapSlots) swaps.push(s);
-      const fr = p.frames;
-      for (let i = 0; i < fr.length; i++) {
-        const id = fr[i];
-        if (this.stamp[id] !== g) {
-          this.stamp[id] = g;
-          this.inSet[id] = 1;
-          this.setOwner[id] = m;
-          this.distinct[nd++] = id;
-        } else {
-          this.inSet[id]++;
-          if (this.setOwner[id] !== m) this.setOwner[id] = OWNER_SHARED;
+      for (const fr of partsOf(p)) {
+        for (let i = 0; i < fr.length; i++) {
+          const id = fr[i];
+          if (this.stamp[id] !== g) {
+            this.stamp[id] = g;
+            this.inSet[id] = 1;
+            this.setOwner[id] = m;
+            this.distinct[nd++] = id;
+          } else {
+            this.inSet[id]++;
+            if (this.setOwner[id] !== m) this.setOwner[id] = OWNER_SHARED;
+          }
         }
       }
     }
@@ -166,11 +167,10 @@ export class FrameSets {
     for (const m of this.lastMembers) {
       const p = procs[m];
       const t = this.nextTick();
-      const s: MemberSplit = { procIdx: m, mappedPages: p.frames.length, distinctFrames: 0, sharedInSetFrames: 0, sharedOutsideFrames: 0 };
+      const s: MemberSplit = { procIdx: m, mappedPages: mappedOf(p), distinctFrames: 0, sharedInSetFrames: 0, sharedOutsideFrames: 0 };
       if (kpc) s.privateFrames = s.privateAnonFrames = 0;
       const pfns: number[] = [];
-      const fr = p.frames;
-      for (let i = 0; i < fr.length; i++) {
+      for (const fr of partsOf(p)) for (let i = 0; i < fr.length; i++) {
         const id = fr[i];
         if (this.seen[id] === t || this.stamp[id] !== g) continue;
         this.seen[id] = t;
@@ -208,14 +208,13 @@ export class FrameSets {
     for (let m = 0; m < procs.length; m++) {
       const p = procs[m];
       const t = this.nextTick();
-      const fr = p.frames;
       let distinct = 0;
       let shared = 0;
       let priv = 0;
       let privAnon = 0;
       const pfns: number[] = [];
       if (!p.error) {
-        for (let i = 0; i < fr.length; i++) {
+        for (const fr of partsOf(p)) for (let i = 0; i < fr.length; i++) {
           const id = fr[i];
           if (seen[id] === t) continue;
           seen[id] = t;
@@ -235,7 +234,7 @@ export class FrameSets {
           }
         }
       }
-      const s: MemberSplit = { procIdx: m, mappedPages: fr.length, distinctFrames: distinct, sharedInSetFrames: 0, sharedOutsideFrames: shared };
+      const s: MemberSplit = { procIdx: m, mappedPages: mappedOf(p), distinctFrames: distinct, sharedInSetFrames: 0, sharedOutsideFrames: shared };
       if (kpc) {
         s.privateFrames = priv;
         s.privateAnonFrames = privAnon;
@@ -257,8 +256,7 @@ export class FrameSets {
       if (members.has(m)) continue;
       const t = this.nextTick();
       let n = 0;
-      const fr = procs[m].frames;
-      for (let i = 0; i < fr.length; i++) {
+      for (const fr of partsOf(procs[m])) for (let i = 0; i < fr.length; i++) {
         const id = fr[i];
         if (this.stamp[id] === g && this.seen[id] !== t && !(kpc && kpc[id] === 0)) {
           this.seen[id] = t;
@@ -274,4 +272,13 @@ export class FrameSets {
   lastDistinct(): Uint32Array {
     return this.distinct.subarray(0, this.distinctCount);
   }
+}
+
+/** A process's frame ids as consecutive parts (one part when the scan gave no parts). */
+function partsOf(p: ProcFrames): Uint32Array[] {
+  return p.frameParts ?? [p.frames];
+}
+
+function mappedOf(p: ProcFrames): number {
+  return p.mappedPages ?? p.frames.length;
 }

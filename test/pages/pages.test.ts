@@ -210,6 +210,22 @@ describe('scanFrames + FrameSets', () => {
   });
 
 
+  it('gives every process its own frames, in address order, when a repeated run changes in between', () => {
+    const page = Array.from({ length: 64 }, (_, k) => (k % 5 === 0 ? 0 : k + 1));
+    const changed = page.map((p, k) => (k === 20 ? 70 : p));
+    const m: Model = { procs: [page, changed, page, changed], extra: new Map(), kind: new Map([...page, 70].filter((p) => p !== 0).map((p) => [p, 'anon'])) };
+    const scan = scanModel(writeTree(m), m, undefined, 16, true);
+    expect(scan.stats.reusedEntries).toBeGreaterThan(0);
+    scan.procs.forEach((p, i) => {
+      const want = m.procs[i].filter((x) => x !== 0);
+      expect(p.mappedPages).toBe(want.length);
+      expect(p.frameParts!.reduce((a, part) => a + part.length, 0)).toBe(want.length);
+      expect(Array.from(p.frames, (id) => scan.table.pfn[id])).toEqual(want);
+    });
+    checkAgainstReference(scan, m, [0, 1, 2, 3]);
+    checkAgainstReference(scan, m, [1, 2]);
+  });
+
   it('match a direct count for any processes, any subset, any read size', () => {
     fc.assert(
       fc.property(modelArb, fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }), fc.integer({ min: 1, max: 70 }), (m, pick, batch) => {
