@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ProcRoot } from '../fs/proc-root.js';
+import { userNames } from '../fs/users.js';
 import { collectSampleAsync } from '../collect/collector.js';
 import type { ProcSample, Sample } from '../collect/sample.js';
 import { GROUP_BYS, groupProcs, type GroupBy } from '../analyze/groups.js';
@@ -71,6 +72,11 @@ async function runPs(opts: PsOptions): Promise<void> {
   });
 
   const root = ProcRoot.fromOptions(opts);
+  // As ps(1): a user name this machine does not know is a mistake, not an empty list. Names
+  // resolve only on the live machine, so a captured tree takes numeric uids as well.
+  if (opts.user !== undefined && !/^\d+$/.test(opts.user) && root.live && ![...userNames(true).values()].includes(opts.user)) {
+    throw new UsageError(`--user: no user named '${opts.user}'`);
+  }
   // cgroup paths are only shown by --group cgroup; the rest of a row needs every other file.
   // ps shows oom_score, not oom_score_adj: one file fewer per process.
   const sample = await collectSampleAsync(root, { pids: pidFilter, cgroup: opts.group === 'cgroup', oom: 'score' });

@@ -140,3 +140,16 @@ describe('a captured tree is one moment: what it cannot know is ? and null, neve
     expect(j.memory).toHaveProperty('presentCpus');
   });
 });
+
+describe('ps --user', () => {
+  it('a user name this machine does not know is one line and exit 2, as ps(1)', () => {
+    const r = run(['ps', '--user', 'no-such-user-here']);
+    expectOneLine(r, /--user: no user named 'no-such-user-here'/);
+    expect(r.code).toBe(2);
+  });
+
+  it('a known name or a numeric uid still filters', () => {
+    expect(run(['ps', '--user', 'root', '--json']).code).toBe(0);
+    expect(run(['ps', '--user', '4242424', '--json']).code).toBe(0);
+  });
+});
