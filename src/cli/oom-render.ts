@@ -120,7 +120,9 @@ export function renderOomNow(now: OomNow, limit: number): string {
       const ev = [m.oomEvents !== undefined ? `oom ${m.oomEvents}` : undefined, `oom_kill ${m.oomKillEvents ?? UNKNOWN}`, m.failcnt !== undefined ? `failcnt ${m.failcnt}` : undefined].filter(Boolean).join(', ');
       out.push(`  ${m.hierarchy} ${m.path}: ${lim}, usage ${fb(m.usageBytes)}, ${ev} (${files})`);
       const top = ranked[0];
-      out.push(top ? `    next: ${top.comm} (pid ${top.pid}), RSS ${formatBytes(top.rssBytes)}, oom_score_adj ${top.oomScoreAdj ?? UNKNOWN}` : '    no process in it');
+      // A badness built without VmSwap, VmPTE or oom_score_adj is a lower bound: the order may differ.
+      const partial = top?.memcgBadnessPartial ? ' (ranking partial: swap, page tables or oom_score_adj unreadable for some)' : '';
+      out.push(top ? `    next: ${top.comm} (pid ${top.pid}), RSS ${formatBytes(top.rssBytes)}, oom_score_adj ${top.oomScoreAdj ?? UNKNOWN}${partial}` : '    no process in it');
       if (m.pressure) out.push(`    pressure (memory.pressure): ${pressureReading(m.pressure)}`);
     }
   }
