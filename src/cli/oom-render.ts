@@ -121,7 +121,7 @@ export function renderOomNow(now: OomNow, limit: number): string {
       out.push(`  ${m.hierarchy} ${m.path}: ${lim}, usage ${fb(m.usageBytes)}, ${ev} (${files})`);
       const top = ranked[0];
       // A badness built without VmSwap, VmPTE or oom_score_adj is a lower bound: the order may differ.
-      const partial = top?.memcgBadnessPartial ? ' (ranking partial: swap, page tables or oom_score_adj unreadable for some)' : '';
+      const partial = ranked.some((r) => r.memcgBadnessPartial) ? ' (ranking partial: swap, page tables or oom_score_adj unreadable for some)' : '';
       out.push(top ? `    next: ${top.comm} (pid ${top.pid}), RSS ${formatBytes(top.rssBytes)}, oom_score_adj ${top.oomScoreAdj ?? UNKNOWN}${partial}` : '    no process in it');
       if (m.pressure) out.push(`    pressure (memory.pressure): ${pressureReading(m.pressure)}`);
     }
