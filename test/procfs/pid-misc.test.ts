@@ -12,6 +12,7 @@ import {
 import { ParseError, ProcError } from '../../src/fs/errors.js';
 import { ProcRoot } from '../../src/fs/proc-root.js';
 import { parsePidStat } from '../../src/procfs/pid-stat.js';
+import { findKernelThread } from '../helpers/live.js';
 import { fixturesOfKind, readFixture } from '../helpers/fixtures.js';
 import { throwsOnlyParseError } from '../helpers/properties.js';
 
@@ -104,18 +105,7 @@ describe('readPidExe', () => {
   });
 
   it('gives undefined for a kernel thread', () => {
-    // kthreadd is pid 2 in the initial pid namespace; find any kernel thread to be safe.
-    const kthread = root
-      .listProc()
-      .filter((n) => /^\d+$/.test(n))
-      .map(Number)
-      .find((pid) => {
-        try {
-          return parsePidStat(root.readProc(`${pid}/stat`)).isKernelThread;
-        } catch {
-          return false;
-        }
-      });
+    const kthread = findKernelThread(root);
     expect(kthread).toBeDefined();
     expect(readPidExe(root, kthread!)).toBeUndefined();
   });

@@ -8,7 +8,7 @@ import { parsePidSmaps, readPidMemoryRollup, readPidSmaps, sumSmapsToRollup } fr
 import { type PidSmapsRollup, parsePidSmapsRollup, readPidSmapsRollup } from '../../src/procfs/pid-smaps-rollup.js';
 import { ParseError, ProcError } from '../../src/fs/errors.js';
 import { ProcRoot } from '../../src/fs/proc-root.js';
-import { parsePidStat } from '../../src/procfs/pid-stat.js';
+import { findKernelThread } from '../helpers/live.js';
 import { LOCAL_FIXTURES, allFixtures, fixturesOfKind, readFixture } from '../helpers/fixtures.js';
 import { throwsOnlyParseError } from '../helpers/properties.js';
 
@@ -243,17 +243,7 @@ describe('live smaps and smaps_rollup', () => {
   });
 
   it('gives a kernel thread an empty smaps and no smaps_rollup (ESRCH, not a fallback)', () => {
-    const kthread = root
-      .listProc()
-      .filter((n) => /^\d+$/.test(n))
-      .map(Number)
-      .find((pid) => {
-        try {
-          return parsePidStat(root.readProc(`${pid}/stat`)).isKernelThread;
-        } catch {
-          return false;
-        }
-      })!;
+    const kthread = findKernelThread(root)!;
     expect(readPidSmaps(root, kthread).vmas).toEqual([]);
     expect(() => readPidMemoryRollup(root, kthread)).toThrow(ProcError);
   });
